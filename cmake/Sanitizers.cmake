@@ -1,0 +1,10 @@
+# NOSTOS_SANITIZE=address|thread: instruments the runtime and its C tests.
+set(NOSTOS_SANITIZE "" CACHE STRING "Sanitizer for rt/ and its tests: address (ASan+UBSan) or thread (TSan)")
+if(NOSTOS_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(NOSTOS_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+  add_compile_definitions(NOSTOS_TSAN=1)
+endif()
