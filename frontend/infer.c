@@ -1,0 +1,2270 @@
+/*
+ * infer.c - type inference of expressions, patterns, calls and blocks.
+ *
+ * Bidirectional where it pays: a lambda argument is inferred after the
+ * callee is known, against the parameter type the callee expects, so that
+ * `xs.map(x => x.length())` knows x before it looks up `length`.
+ *
+ * Calls to overloaded names (several functions of one name: by arity, by
+ * annotated parameter types, or the type-associated modules of UFCS) are
+ * decided as soon as exactly one candidate fits; otherwise they become
+ * pending constraints (sema.h) that are retried as inference learns more.
+ */
+#include "sema_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static ty_t *infer_block(infer_t *I, expr_t *e, ty_t *expected);
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+void infer_mismatch(infer_t *I, span_t at, ty_t *expected, ty_t *found) {
+    diag_error(I->d, at, "type mismatch: expected %s, found %s", ty_str(I->tc, expected),
+               ty_str(I->tc, found));
+}
+
+/* Unifies; on failure reports at `at` and returns false. */
+bool infer_unify(infer_t *I, span_t at, ty_t *expected, ty_t *found) {
+    const char *why = NULL;
+    ty_t *e0 = ty_prune(expected), *f0 = ty_prune(found);
+    /* Remember printable forms before unification changes them. */
+    const char *es = ty_str(I->tc, e0), *fs = ty_str(I->tc, f0);
+    if (ty_unify(I->tc, expected, found, &why)) return true;
+    if (why) {
+        ty_t *concrete = ty_is_var(e0) ? f0 : e0;
+        diag_error(I->d, at, "%s does not implement %s", ty_str(I->tc, concrete), why);
+    } else {
+        diag_error(I->d, at, "type mismatch: expected %s, found %s", es, fs);
+    }
+    return false;
+}
+
+static void require(infer_t *I, span_t at, ty_t *t, uint32_t traits) {
+    const char *failed = NULL;
+    if (!ty_require(I->tc, t, traits, &failed))
+        diag_error(I->d, at, "%s does not implement %s", ty_str(I->tc, t), failed ? failed : "?");
+}
+
+static callres_t *new_res(infer_t *I, expr_t *e, callres_kind_t k) {
+    callres_t *r = ARENA_NEW(I->a, callres_t);
+    r->kind = k;
+    e->res = r;
+    return r;
+}
+
+static ty_t *num_type(infer_t *I, num_kind_t k) {
+    ty_ctx_t *c = I->tc;
+    switch (k) {
+    case NUM_INT: return c->t_int;
+    case NUM_I8: return ty_con0(c, c->tc_i8);
+    case NUM_I16: return ty_con0(c, c->tc_i16);
+    case NUM_I32: return ty_con0(c, c->tc_i32);
+    case NUM_U8: return ty_con0(c, c->tc_u8);
+    case NUM_U16: return ty_con0(c, c->tc_u16);
+    case NUM_U32: return ty_con0(c, c->tc_u32);
+    case NUM_U64: return ty_con0(c, c->tc_u64);
+    case NUM_BIGINT: return ty_con0(c, c->tc_bigint);
+    case NUM_FLOAT: return c->t_float;
+    case NUM_F32: return ty_con0(c, c->tc_f32);
+    case NUM_DECIMAL: return ty_con0(c, c->tc_decimal);
+    }
+    return c->t_int;
+}
+
+/* ---- bindings: captures and cells ---------------------------------------------------------- */
+
+static void note_use(infer_t *I, binding_t *b) {
+    if (!b->owner || b->owner == I->fn) return;
+    if (b->kind == B_LOCAL || b->kind == B_VAR || b->kind == B_LOCALFN) {
+        b->captured = true;
+        if (b->kind == B_VAR) b->needs_cell = true;
+    }
+}
+
+static bool is_upper(sym_t s) { return s && s[0] >= 'A' && s[0] <= 'Z'; }
+
+/* ---- patterns -------------------------------------------------------------------------------- */
+
+typedef struct or_ctx {
+    VEC(binding_t *) names;  /* bindings made by the first alternative */
+    bool later;              /* inside the second or a later alternative */
+} or_ctx_t;
+
+static or_ctx_t *g_or;
+
+static binding_t *declare_local(infer_t *I, sym_t name, span_t at, ty_t *t, bool mutable_) {
+    binding_t *b = sema_new_binding(I, name, mutable_ ? B_VAR : B_LOCAL, at);
+    b->ty = t;
+    sema_declare(I, b);
+    return b;
+}
+
+static type_decl_t *record_with_fields(infer_t *I, pat_t *pt) {
+    type_decl_t *found = NULL;
+    for (int i = 0; i < I->p->types.len; i++) {
+        type_decl_t *td = I->p->types.items[i];
+        if (!td->is_record || !td->nctors) continue;
+        ctor_info_t *c = &td->ctors[0];
+        bool all = true;
+        for (int f = 0; f < pt->nfields && all; f++) {
+            if (!pt->fields[f].name) continue;
+            bool has = false;
+            for (int k = 0; k < c->nfields; k++)
+                if (c->field_names && c->field_names[k] == pt->fields[f].name) has = true;
+            all = has;
+        }
+        if (all) {
+            if (found) return NULL; /* ambiguous */
+            found = td;
+        }
+    }
+    return found;
+}
+
+static ty_t *decl_type(infer_t *I, type_decl_t *td, ty_t ***targs_out) {
+    ty_t **targs = ARENA_NEWN(I->a, ty_t *, td->nparams ? td->nparams : 1);
+    for (int i = 0; i < td->nparams; i++) targs[i] = ty_var(I->tc);
+    if (targs_out) *targs_out = targs;
+    return ty_con(I->tc, td->con, targs, td->nparams);
+}
+
+static void infer_fields_pat(infer_t *I, pat_t *pt, type_decl_t *td, int ctor, ty_t **targs, bool fresh_only) {
+    ctor_info_t *c = &td->ctors[ctor];
+    for (int f = 0; f < pt->nfields; f++) {
+        pat_field_t *pf = &pt->fields[f];
+        if (!pf->name) continue; /* `_` rest */
+        int k = -1;
+        for (int q = 0; q < c->nfields; q++)
+            if (c->field_names && c->field_names[q] == pf->name) k = q;
+        if (k < 0) {
+            diag_error(I->d, pf->span, "%s has no field %s", c->name, pf->name);
+            continue;
+        }
+        ty_t *ft = sema_ctor_field_type(I->p, td, ctor, k, targs);
+        if (pf->pat) {
+            infer_pat(I, pf->pat, ft, fresh_only);
+        } else {
+            /* Punned {x}: binds x (or tests it, by the constraint rule). */
+            pat_t *v = ARENA_NEW(I->a, pat_t);
+            v->kind = P_VAR;
+            v->name = pf->name;
+            v->span = pf->span;
+            pf->pat = v;
+            infer_pat(I, v, ft, fresh_only);
+        }
+    }
+}
+
+void infer_pat(infer_t *I, pat_t *pt, ty_t *t, bool fresh_only) {
+    ty_ctx_t *c = I->tc;
+    pt->ty = t;
+    switch (pt->kind) {
+    case P_WILD:
+        return;
+    case P_VAR: {
+        if (g_or && g_or->later) {
+            for (int i = 0; i < g_or->names.len; i++)
+                if (g_or->names.items[i]->name == pt->name) {
+                    pt->bind = g_or->names.items[i];
+                    pt->var_mode = 0;
+                    infer_unify(I, pt->span, pt->bind->ty, t);
+                    return;
+                }
+        }
+        if (!fresh_only) {
+            binding_t *b = sema_lookup(I, pt->name);
+            if (b && (b->kind == B_LOCAL || b->kind == B_VAR) && b->owner) {
+                /* The variable-as-constraint rule: an existing immutable local is an equality
+                 * test; an existing var is overwritten. */
+                pt->bind = b;
+                pt->var_mode = b->kind == B_LOCAL ? 1 : 2;
+                note_use(I, b);
+                if (b->kind == B_VAR && I->try_depth > 0) b->needs_cell = true;
+                infer_unify(I, pt->span, b->ty, t);
+                if (pt->var_mode == 1) require(I, pt->span, t, TR_EQ);
+                return;
+            }
+        }
+        pt->bind = declare_local(I, pt->name, pt->span, t, false);
+        pt->var_mode = 0;
+        if (g_or && !g_or->later) vec_push(&g_or->names, pt->bind);
+        return;
+    }
+    case P_INT:
+    case P_FLOAT:
+        infer_unify(I, pt->span, t, num_type(I, pt->num));
+        return;
+    case P_RANGE:
+        infer_unify(I, pt->span, t, num_type(I, pt->num));
+        return;
+    case P_STRING:
+        infer_unify(I, pt->span, t, c->t_string);
+        return;
+    case P_CHAR:
+        infer_unify(I, pt->span, t, c->t_char);
+        return;
+    case P_BOOL:
+        infer_unify(I, pt->span, t, c->t_bool);
+        return;
+    case P_UNIT:
+        infer_unify(I, pt->span, t, c->t_unit);
+        return;
+    case P_TUPLE: {
+        ty_t **el = ARENA_NEWN(I->a, ty_t *, pt->nelems ? pt->nelems : 1);
+        for (int i = 0; i < pt->nelems; i++) el[i] = ty_var(c);
+        infer_unify(I, pt->span, t, ty_tuple(c, el, pt->nelems));
+        for (int i = 0; i < pt->nelems; i++) infer_pat(I, pt->elems[i], el[i], fresh_only);
+        return;
+    }
+    case P_LIST: {
+        /* ["ab" | rest] on a String is a prefix pattern. */
+        bool strs = pt->rest && pt->nelems > 0;
+        for (int i = 0; i < pt->nelems && strs; i++)
+            if (pt->elems[i]->kind != P_STRING) strs = false;
+        if (strs && ty_is_con(t, c->tc_string)) {
+            pt->kind = P_STRCONS;
+            pt->nstrs = pt->nelems;
+            pt->strs = ARENA_NEWN(I->a, const char *, pt->nelems);
+            pt->str_lens = ARENA_NEWN(I->a, uint32_t, pt->nelems);
+            for (int i = 0; i < pt->nelems; i++) {
+                pt->strs[i] = pt->elems[i]->str;
+                pt->str_lens[i] = pt->elems[i]->str_len;
+            }
+            infer_pat(I, pt->rest, c->t_string, fresh_only);
+            return;
+        }
+        ty_t *el = ty_var(c);
+        infer_unify(I, pt->span, t, ty_list(c, el));
+        for (int i = 0; i < pt->nelems; i++) infer_pat(I, pt->elems[i], el, fresh_only);
+        if (pt->rest) infer_pat(I, pt->rest, ty_list(c, el), fresh_only);
+        return;
+    }
+    case P_STRCONS:
+        infer_unify(I, pt->span, t, c->t_string);
+        if (pt->rest) infer_pat(I, pt->rest, c->t_string, fresh_only);
+        return;
+    case P_RECORD: {
+        ty_t *pr = ty_prune(t);
+        type_decl_t *td = NULL;
+        ty_t **targs = NULL;
+        if (pr->kind == TY_CON && pr->con->decl && pr->con->decl->nctors == 1 && pr->con->decl->ctors[0].field_names) {
+            td = pr->con->decl;
+            targs = pr->args;
+        } else {
+            td = record_with_fields(I, pt);
+            if (!td) {
+                diag_error(I->d, pt->span, "cannot tell the record type of this pattern; add a type annotation");
+                return;
+            }
+            infer_unify(I, pt->span, t, decl_type(I, td, &targs));
+        }
+        pt->tdecl = td;
+        infer_fields_pat(I, pt, td, 0, targs, fresh_only);
+        return;
+    }
+    case P_CTOR: {
+        type_decl_t *td;
+        int k;
+        if (!sema_find_ctor(I, pt->name, &td, &k)) {
+            diag_error(I->d, pt->span, "unknown constructor '%s'", pt->name);
+            return;
+        }
+        pt->tdecl = td;
+        pt->ctor_index = k;
+        ty_t **targs;
+        ty_t *ct = decl_type(I, td, &targs);
+        infer_unify(I, pt->span, t, ct);
+        ctor_info_t *ci = &td->ctors[k];
+        if (pt->ctor_args == CTOR_NAMED) {
+            infer_fields_pat(I, pt, td, k, targs, fresh_only);
+            return;
+        }
+        int n = pt->ctor_args == CTOR_UNIT ? 0 : pt->nelems;
+        if (n != ci->nfields) {
+            /* A single tuple pattern over several fields is allowed: Pair((a, b)). */
+            if (!(n == 0 && pt->ctor_args == CTOR_UNIT && ci->nfields == 0))
+                diag_error(I->d, pt->span, "constructor %s has %d field%s, pattern has %d", ci->name,
+                           ci->nfields, ci->nfields == 1 ? "" : "s", n);
+            if (n > ci->nfields) n = ci->nfields;
+        }
+        for (int i = 0; i < n; i++)
+            infer_pat(I, pt->elems[i], sema_ctor_field_type(I->p, td, k, i, targs), fresh_only);
+        return;
+    }
+    case P_MAP: {
+        ty_t *kv[2] = {ty_var(c), ty_var(c)};
+        infer_unify(I, pt->span, t, ty_con(c, c->tc_map, kv, 2));
+        for (int i = 0; i < pt->nelems; i++) {
+            ty_t *kt = infer_expr(I, pt->keys[i], NULL);
+            infer_unify(I, pt->keys[i]->span, kv[0], kt);
+            infer_pat(I, pt->elems[i], kv[1], fresh_only);
+        }
+        return;
+    }
+    case P_SET: {
+        ty_t *el = ty_var(c);
+        infer_unify(I, pt->span, t, ty_con(c, c->tc_set, &el, 1));
+        for (int i = 0; i < pt->nelems; i++) infer_pat(I, pt->elems[i], el, fresh_only);
+        return;
+    }
+    case P_PIN: {
+        ty_t *pt2 = infer_expr(I, pt->pin, NULL);
+        infer_unify(I, pt->span, t, pt2);
+        require(I, pt->span, t, TR_EQ);
+        return;
+    }
+    case P_OR: {
+        or_ctx_t *saved = g_or;
+        or_ctx_t oc = {0};
+        g_or = &oc;
+        for (int i = 0; i < pt->nelems; i++) {
+            oc.later = i > 0;
+            infer_pat(I, pt->elems[i], t, fresh_only);
+        }
+        vec_free(&oc.names);
+        g_or = saved;
+        return;
+    }
+    case P_ANNOT: {
+        ty_t *at = sema_texpr(I, pt->type, NULL, NULL, 0, false);
+        infer_unify(I, pt->span, t, at);
+        if (pt->nelems) infer_pat(I, pt->elems[0], t, fresh_only);
+        return;
+    }
+    }
+}
+
+/* ---- functions and lambdas ------------------------------------------------------------------------- */
+
+/* Binds a clause's parameters and infers guard and body against fi->type. */
+static void infer_clause(infer_t *I, fn_info_t *fi, clause_t *cl, ty_t **ptys, int nptys, ty_t *ret) {
+    sema_push_scope(I, fi);
+    I->scope->fresh_params = true;
+    for (int i = 0; i < cl->nparams && i < nptys; i++) {
+        param_t *pm = &cl->params[i];
+        infer_pat(I, pm->pat, ptys[i], true);
+        if (pm->type && fi->kind == FK_LAMBDA) {
+            ty_t *at = sema_texpr(I, pm->type, NULL, NULL, 0, false);
+            infer_unify(I, pm->span, ptys[i], at);
+        }
+    }
+    /* Defaults may use earlier parameters. */
+    for (int i = 0; i < cl->nparams && i < nptys; i++) {
+        param_t *pm = &cl->params[i];
+        if (!pm->def) continue;
+        ty_t *dt = infer_expr(I, pm->def, ptys[i]);
+        infer_unify(I, pm->def->span, ptys[i], dt);
+    }
+    if (cl->guard) {
+        ty_t *g = infer_expr(I, cl->guard, I->tc->t_bool);
+        infer_unify(I, cl->guard->span, I->tc->t_bool, g);
+    }
+    if (cl->body) {
+        ty_t *bt = infer_expr(I, cl->body, ret);
+        infer_unify(I, cl->body->span, ret, bt);
+    }
+    sema_pop_scope(I);
+}
+
+static bool is_native_body(infer_t *I, expr_t *body, const char **sym) {
+    if (!body || body->kind != E_CALL || !body->lhs || body->lhs->kind != E_VAR) return false;
+    if (body->lhs->name != I->s_native || body->nargs < 1) return false;
+    expr_t *s = body->args[0].value;
+    if (s->kind != E_STRING) return false;
+    *sym = s->str;
+    return true;
+}
+
+void infer_fn_body(infer_t *I, fn_info_t *fi) {
+    I->fn = fi;
+    I->mod = fi->mod ? fi->mod : I->mod;
+    I->loop = NULL;
+    I->try_depth = 0;
+    I->ret_ty = fi->type->ret;
+    if (fi->def_scope) {
+        I->scope = fi->def_scope;
+    } else {
+        /* Top level: the module scope. */
+        scope_t *s = ARENA_NEW(I->a, scope_t);
+        s->mod = fi->mod;
+        I->scope = s;
+    }
+    fi->inferring_body = true;
+    for (int k = 0; k < fi->decl->nclauses; k++) {
+        clause_t *cl = &fi->decl->clauses[k];
+        const char *nat;
+        if (is_native_body(I, cl->body, &nat)) fi->native = nat;
+        infer_clause(I, fi, cl, fi->type->args, fi->type->nargs, fi->type->ret);
+    }
+    fi->inferring_body = false;
+    infer_solve_pending(I, false);
+}
+
+fn_info_t *infer_lambda_fn(infer_t *I, expr_t *e) {
+    fn_decl_t *d = e->fn;
+    if (d->sema) return d->sema;
+    module_info_t *saved_mod = I->mod;
+    fn_info_t *fi = sema_new_fn(I, d, FK_LAMBDA, sym_cstr(I->p->syms, "lambda"));
+    I->mod = saved_mod;
+    fi->parent = I->fn;
+    fi->qname = sym_cstr(I->p->syms, arena_sprintf(I->a, "%s$lambda%d", I->fn ? I->fn->qname : "top", fi->id));
+    return fi;
+}
+
+static ty_t *infer_lambda(infer_t *I, expr_t *e, ty_t *expected) {
+    fn_info_t *fi = infer_lambda_fn(I, e);
+    clause_t *cl = &e->fn->clauses[0];
+    int n = cl->nparams;
+    ty_t *exp = expected ? ty_prune(expected) : NULL;
+    ty_t **ps = ARENA_NEWN(I->a, ty_t *, n ? n : 1);
+    for (int i = 0; i < n; i++) ps[i] = ty_var(I->tc);
+    ty_t *ret = ty_var(I->tc);
+    ty_t *ftype;
+    if (exp && exp->kind == TY_FUN && exp->nargs == 1 && n > 1) {
+        /* One tuple argument spread over n parameters. */
+        ty_t *tup = ty_tuple(I->tc, ps, n);
+        ty_t *tp = ty_prune(exp->args[0]);
+        if (tp->kind == TY_VAR || (tp->kind == TY_TUPLE && tp->nargs == n)) {
+            fi->untuple = true;
+            ftype = ty_fun(I->tc, &tup, 1, ret);
+        } else {
+            ftype = ty_fun(I->tc, ps, n, ret);
+        }
+    } else {
+        ftype = ty_fun(I->tc, ps, n, ret);
+    }
+    fi->type = ftype;
+    if (exp && exp->kind == TY_FUN) ty_unify(I->tc, exp, ftype, NULL); /* errors surface at the call */
+    /* Infer the body in a nested context. */
+    fn_info_t *saved_fn = I->fn;
+    ty_t *saved_ret = I->ret_ty;
+    loop_ctx_t *saved_loop = I->loop;
+    int saved_try = I->try_depth;
+    I->fn = fi;
+    I->ret_ty = ret;
+    I->loop = NULL;
+    I->try_depth = 0;
+    fi->level = I->tc->level;
+    infer_clause(I, fi, cl, ps, n, ret);
+    I->fn = saved_fn;
+    I->ret_ty = saved_ret;
+    I->loop = saved_loop;
+    I->try_depth = saved_try;
+    fi->state = 2;
+    return ftype;
+}
+
+/* ---- calls ----------------------------------------------------------------------------------------- */
+
+/*
+ * The call shape: the receiver (UFCS, becomes parameter 0) and the
+ * arguments as written. A candidate fits the shape if the positional
+ * arguments fill leading parameters, named arguments name the others, and
+ * every parameter left out has a default.
+ */
+typedef struct shape {
+    expr_t *recv;
+    ty_t *recv_ty;
+    arg_t *args;
+    int nargs;
+    ty_t **arg_tys;   /* inferred types of args (NULL for lambdas not inferred yet) */
+} shape_t;
+
+static bool is_lambda_arg(expr_t *e) { return e->kind == E_LAMBDA; }
+
+/* Maps the shape onto fi's parameters: out[i] = argument index (-1 receiver, -2 default). */
+static bool shape_map(fn_info_t *fi, shape_t *sh, int *out, bool *untuple) {
+    int npos = 0;
+    *untuple = false;
+    for (int i = 0; i < sh->nargs; i++)
+        if (!sh->args[i].name) npos++;
+    int total_pos = npos + (sh->recv ? 1 : 0);
+    for (int i = 0; i < fi->arity; i++) out[i] = -2;
+    if (total_pos > fi->arity) return false;
+    int p = 0;
+    if (sh->recv) out[p++] = -1;
+    for (int i = 0; i < sh->nargs; i++) {
+        if (sh->args[i].name) continue;
+        out[p++] = i;
+    }
+    for (int i = 0; i < sh->nargs; i++) {
+        if (!sh->args[i].name) continue;
+        int k = -1;
+        for (int q = 0; q < fi->arity; q++)
+            if (fi->param_names[q] == sh->args[i].name) k = q;
+        if (k < 0 || out[k] != -2) return false;
+        out[k] = i;
+    }
+    for (int i = 0; i < fi->arity; i++)
+        if (out[i] == -2 && !fi->defaults[i]) {
+            /* Auto-untupling: f(a, b) called with one tuple. */
+            if (total_pos == 1 && fi->arity > 1 && sh->nargs + (sh->recv ? 1 : 0) == 1 && fi->nrequired > 1) {
+                *untuple = true;
+                return true;
+            }
+            return false;
+        }
+    return true;
+}
+
+static ty_t *shape_arg_ty(shape_t *sh, int idx) { return idx == -1 ? sh->recv_ty : sh->arg_tys[idx]; }
+static expr_t *shape_arg_expr(shape_t *sh, int idx) { return idx == -1 ? sh->recv : sh->args[idx].value; }
+
+/* The type of fi for a trial: its scheme instantiated without side effects. */
+static ty_t *trial_type(infer_t *I, fn_info_t *fi) {
+    if ((fi->kind == FK_TOP || fi->kind == FK_LOCAL) && fi->state == 0) sema_infer_fn(I, fi);
+    if (fi->state == 2 && fi->scheme) return ty_instantiate(I->tc, fi->scheme, NULL);
+    return fi->type;
+}
+
+/* Whether fi can take the shape's arguments with their current types. */
+static bool candidate_fits(infer_t *I, fn_info_t *fi, shape_t *sh) {
+    int map[64];
+    bool untuple;
+    if (fi->arity > 64 || !shape_map(fi, sh, map, &untuple)) return false;
+    ty_t *t = ty_prune(trial_type(I, fi));
+    if (t->kind != TY_FUN) return true;
+    if (untuple) {
+        ty_t *a = shape_arg_ty(sh, map[0] == -2 ? 0 : map[0]);
+        if (!a) return true;
+        ty_t *tup = ty_tuple(I->tc, t->args, t->nargs);
+        return ty_unifiable(I->tc, tup, a);
+    }
+    /* Check all argument types together (shared variables matter). */
+    int n = 0;
+    ty_t *ps[64], *as[64];
+    for (int i = 0; i < fi->arity && i < t->nargs; i++) {
+        if (map[i] == -2) continue;
+        ty_t *a = shape_arg_ty(sh, map[i]);
+        expr_t *ae = shape_arg_expr(sh, map[i]);
+        if (!a) {
+            /* A lambda argument: check its arity against a known function parameter. */
+            ty_t *pt = ty_prune(t->args[i]);
+            if (ae && ae->kind == E_LAMBDA && pt->kind == TY_FUN) {
+                int ln = ae->fn->clauses[0].nparams;
+                if (pt->nargs != ln && !(pt->nargs == 1 && ln > 1)) return false;
+            } else if (ae && ae->kind == E_LAMBDA && pt->kind != TY_VAR) {
+                return false;
+            }
+            continue;
+        }
+        ps[n] = t->args[i];
+        as[n] = a;
+        n++;
+    }
+    if (n == 0) return true;
+    ty_t *pt = ty_tuple(I->tc, ps, n), *at = ty_tuple(I->tc, as, n);
+    return ty_unifiable(I->tc, pt, at);
+}
+
+static int annotated_count(fn_info_t *fi) {
+    int n = 0;
+    for (int i = 0; i < fi->arity; i++)
+        if (fi->annotated[i]) n++;
+    return n;
+}
+
+static bool shape_ground(shape_t *sh) {
+    if (sh->recv_ty && !ty_is_ground(sh->recv_ty)) return false;
+    for (int i = 0; i < sh->nargs; i++)
+        if (sh->arg_tys[i] && !ty_is_ground(sh->arg_tys[i])) return false;
+    return true;
+}
+
+/*
+ * Among viable candidates, the one to take now, or NULL to wait. One viable
+ * candidate is taken at once. With several: if the argument types are fully
+ * known, the most specific (most annotated parameters; the earliest on a tie)
+ * wins; otherwise wait, unless `final`.
+ */
+static fn_info_t *choose(infer_t *I, fn_info_t **viable, int n, shape_t *sh, bool final) {
+    if (n == 1) return viable[0];
+    if (n == 0) return NULL;
+    if (!final && !shape_ground(sh)) {
+        /* If every viable candidate has the same head type for the receiver, waiting helps nobody. */
+        return NULL;
+    }
+    fn_info_t *best = viable[0];
+    int bc = annotated_count(best);
+    for (int i = 1; i < n; i++) {
+        int c = annotated_count(viable[i]);
+        if (c > bc) {
+            best = viable[i];
+            bc = c;
+        }
+    }
+    (void)I;
+    return best;
+}
+
+/* Infers a lambda argument against the parameter type it meets. */
+static ty_t *infer_arg(infer_t *I, expr_t *a, ty_t *expected) {
+    ty_t *t = infer_expr(I, a, expected);
+    return t;
+}
+
+/* Commits a call to fi: unify parameters with arguments, record the resolution. */
+static ty_t *commit_call(infer_t *I, expr_t *e, fn_info_t *fi, shape_t *sh, ty_t *result_hint) {
+    int map[64];
+    bool untuple;
+    shape_map(fi, sh, map, &untuple);
+    ty_t **inst = NULL;
+    ty_t *t = ty_prune(sema_instantiate_fn(I, fi, &inst));
+    callres_t *r = e ? new_res(I, e, CR_FN) : NULL;
+    if (r) {
+        r->fn = fi;
+        r->inst = inst;
+        r->ninst = fi->scheme && fi->state == 2 ? fi->scheme->nvars : 0;
+        r->untuple = untuple;
+        r->npargs = fi->arity;
+        r->pargs = ARENA_NEWN(I->a, expr_t *, fi->arity ? fi->arity : 1);
+    }
+    if (t->kind != TY_FUN) {
+        ty_t **ps = ARENA_NEWN(I->a, ty_t *, fi->arity ? fi->arity : 1);
+        for (int i = 0; i < fi->arity; i++) ps[i] = ty_var(I->tc);
+        ty_t *ft = ty_fun(I->tc, ps, fi->arity, ty_var(I->tc));
+        infer_unify(I, e ? e->span : sh->recv->span, ft, t);
+        t = ft;
+    }
+    if (untuple) {
+        int ai = sh->recv ? -1 : 0;
+        ty_t *a = shape_arg_ty(sh, ai);
+        expr_t *ae = shape_arg_expr(sh, ai);
+        ty_t *tup = ty_tuple(I->tc, t->args, t->nargs);
+        if (!a) a = sh->arg_tys[0] = infer_arg(I, ae, tup);
+        infer_unify(I, ae->span, tup, a);
+        if (r) r->pargs[0] = ae;
+    } else {
+        /* Non-lambda arguments first, then lambdas against their parameter types. */
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < fi->arity && i < t->nargs; i++) {
+                if (map[i] == -2) continue;
+                expr_t *ae = shape_arg_expr(sh, map[i]);
+                if (r) r->pargs[i] = ae;
+                ty_t *a = shape_arg_ty(sh, map[i]);
+                if ((pass == 0) != (a != NULL)) continue;
+                if (!a) {
+                    a = infer_arg(I, ae, t->args[i]);
+                    if (map[i] >= 0) sh->arg_tys[map[i]] = a;
+                }
+                infer_unify(I, ae->span, t->args[i], a);
+            }
+        }
+    }
+    if (result_hint) (void)result_hint;
+    return t->ret;
+}
+
+static void report_no_candidate(infer_t *I, span_t at, sym_t name, fn_info_t **cands, int ncands, shape_t *sh) {
+    int given = sh->nargs + (sh->recv ? 1 : 0);
+    /* Arity problems first. */
+    fn_info_t *shape_ok = NULL;
+    for (int i = 0; i < ncands; i++) {
+        int map[64];
+        bool u;
+        if (cands[i]->arity <= 64 && shape_map(cands[i], sh, map, &u)) {
+            shape_ok = cands[i];
+            break;
+        }
+    }
+    if (!shape_ok) {
+        if (ncands == 1) {
+            fn_info_t *f = cands[0];
+            int named_bad = 0;
+            for (int i = 0; i < sh->nargs; i++)
+                if (sh->args[i].name) {
+                    bool found = false;
+                    for (int q = 0; q < f->arity; q++)
+                        if (f->param_names[q] == sh->args[i].name) found = true;
+                    if (!found) {
+                        diag_error(I->d, sh->args[i].span, "function '%s' has no parameter named '%s'", name,
+                                   sh->args[i].name);
+                        named_bad++;
+                    }
+                }
+            if (!named_bad)
+                diag_error(I->d, at, "Wrong number of arguments: '%s' expects %d argument%s, found %d", name,
+                           f->arity, f->arity == 1 ? "" : "s", given);
+        } else {
+            diag_error(I->d, at, "Wrong number of arguments: no function '%s' takes %d argument%s", name, given,
+                       given == 1 ? "" : "s");
+        }
+        return;
+    }
+    /* Types: unify against the first shape-compatible candidate to produce a precise message. */
+    int before = I->d->nerrors;
+    if (sh->recv && sh->recv_ty && ncands > 1) {
+        diag_error(I->d, at, "no method %s found for type %s", name, ty_str(I->tc, sh->recv_ty));
+        return;
+    }
+    commit_call(I, NULL, shape_ok, sh, NULL);
+    if (I->d->nerrors == before)
+        diag_error(I->d, at, "type mismatch: no overload of '%s' accepts these arguments", name);
+}
+
+/* Collects candidate functions from a group into a vector. */
+typedef VEC(fn_info_t *) fnvec_t;
+
+static void add_group(fnvec_t *v, fn_group_t *g) {
+    if (!g) return;
+    for (int i = 0; i < g->fns.len; i++) {
+        bool dup = false;
+        for (int k = 0; k < v->len; k++)
+            if (v->items[k] == g->fns.items[i]) dup = true;
+        if (!dup) vec_push(v, g->fns.items[i]);
+    }
+}
+
+/*
+ * Resolves and types a call of one of `cands` with the given shape. Returns
+ * the result type; records e->res (CR_FN now, or CR_PENDING).
+ */
+static ty_t *call_candidates(infer_t *I, expr_t *e, sym_t name, fnvec_t *cands, shape_t *sh, ty_t *expected) {
+    /* Infer non-lambda arguments. */
+    for (int i = 0; i < sh->nargs; i++) {
+        if (sh->arg_tys[i]) continue;
+        if (!is_lambda_arg(sh->args[i].value)) sh->arg_tys[i] = infer_expr(I, sh->args[i].value, NULL);
+    }
+    fnvec_t viable = {0};
+    for (int i = 0; i < cands->len; i++)
+        if (candidate_fits(I, cands->items[i], sh)) vec_push(&viable, cands->items[i]);
+    fn_info_t *pick = choose(I, viable.items, viable.len, sh, false);
+    if (pick) {
+        vec_free(&viable);
+        return commit_call(I, e, pick, sh, expected);
+    }
+    if (viable.len == 0) {
+        report_no_candidate(I, e->span, name, cands->items, cands->len, sh);
+        vec_free(&viable);
+        /* Lambdas still get inferred for their own errors. */
+        for (int i = 0; i < sh->nargs; i++)
+            if (!sh->arg_tys[i]) sh->arg_tys[i] = infer_expr(I, sh->args[i].value, NULL);
+        return ty_var(I->tc);
+    }
+    /* Wait: infer lambdas without expectations, record a pending constraint. */
+    for (int i = 0; i < sh->nargs; i++)
+        if (!sh->arg_tys[i]) {
+            /* If all viable candidates agree on the parameter's function shape, use it. */
+            sh->arg_tys[i] = infer_expr(I, sh->args[i].value, NULL);
+        }
+    pending_t *pd = ARENA_NEW(I->a, pending_t);
+    pd->kind = PEND_CALL;
+    pd->span = e->span;
+    pd->expr = e;
+    pd->name = name;
+    pd->cand_list = ARENA_NEWN(I->a, fn_info_t *, viable.len);
+    memcpy(pd->cand_list, viable.items, sizeof(fn_info_t *) * (size_t)viable.len);
+    pd->ncands = viable.len;
+    int n = sh->nargs + (sh->recv ? 1 : 0);
+    pd->args = ARENA_NEWN(I->a, ty_t *, n ? n : 1);
+    int k = 0;
+    if (sh->recv) pd->args[k++] = sh->recv_ty;
+    for (int i = 0; i < sh->nargs; i++) pd->args[k++] = sh->arg_tys[i];
+    pd->nargs = n;
+    pd->result = ty_var(I->tc);
+    pd->owner = I->fn;
+    vec_push(&I->pending, pd);
+    callres_t *r = new_res(I, e, CR_PENDING);
+    r->pend = pd;
+    vec_free(&viable);
+    return pd->result;
+}
+
+/* Rebuilds a shape from a pending call's expression and current argument types. */
+static void pending_shape(pending_t *pd, shape_t *sh) {
+    expr_t *e = pd->expr;
+    memset(sh, 0, sizeof *sh);
+    int k = 0;
+    if (e && e->kind == E_METHOD && !(e->res && e->res->kind == CR_PENDING && e->res->sub == 1)) {
+        sh->recv = e->lhs;
+        sh->recv_ty = pd->args[k++];
+    } else if (e && e->kind == E_METHOD) {
+        /* Module-qualified call: no receiver. */
+    }
+    sh->args = e ? e->args : NULL;
+    sh->nargs = e ? e->nargs : pd->nargs - k;
+    sh->arg_tys = pd->args + k;
+}
+
+bool pending_try(infer_t *I, pending_t *pd, bool final) {
+    if (pd->resolved) return false;
+    if (pd->kind == PEND_FIELD || pd->kind == PEND_INDEX) {
+        ty_t *rt = ty_prune(pd->args[0]);
+        if (rt->kind == TY_VAR) {
+            if (final && !pd->reported) {
+                pd->reported = true;
+                diag_error(I->d, pd->span, "cannot infer the type whose %s '%s' is used here; add a type annotation",
+                           pd->kind == PEND_FIELD ? "field" : "index", pd->name ? pd->name : "");
+            }
+            return false;
+        }
+        pd->resolved = true;
+        if (pd->kind == PEND_FIELD) {
+            /* Tuple index or record field. */
+            if (pd->name[0] >= '0' && pd->name[0] <= '9') {
+                int idx = atoi(pd->name);
+                if (rt->kind != TY_TUPLE || idx >= rt->nargs) {
+                    diag_error(I->d, pd->span, "type %s has no field %s", ty_str(I->tc, rt), pd->name);
+                    return true;
+                }
+                infer_unify(I, pd->span, pd->result, rt->args[idx]);
+                return true;
+            }
+            if (rt->kind == TY_CON && rt->con->decl && rt->con->decl->nctors >= 1) {
+                type_decl_t *td = rt->con->decl;
+                for (int c = 0; c < td->nctors; c++) {
+                    ctor_info_t *ci = &td->ctors[c];
+                    for (int f = 0; f < ci->nfields; f++)
+                        if (ci->field_names && ci->field_names[f] == pd->name) {
+                            infer_unify(I, pd->span, pd->result, sema_ctor_field_type(I->p, td, c, f, rt->args));
+                            return true;
+                        }
+                }
+            }
+            diag_error(I->d, pd->span, "type %s has no field %s", ty_str(I->tc, rt), pd->name);
+            return true;
+        }
+        /* PEND_INDEX: xs[i] */
+        ty_ctx_t *c = I->tc;
+        ty_t *it = pd->args[1];
+        if (ty_is_con(rt, c->tc_list)) {
+            infer_unify(I, pd->span, c->t_int, it);
+            infer_unify(I, pd->span, pd->result, rt->args[0]);
+        } else if (ty_is_con(rt, c->tc_string)) {
+            infer_unify(I, pd->span, c->t_int, it);
+            infer_unify(I, pd->span, pd->result, c->t_string);
+        } else if (ty_is_con(rt, c->tc_map)) {
+            infer_unify(I, pd->span, rt->args[0], it);
+            infer_unify(I, pd->span, pd->result, rt->args[1]);
+        } else if (ty_is_con(rt, c->tc_set)) {
+            infer_unify(I, pd->span, rt->args[0], it);
+            infer_unify(I, pd->span, pd->result, c->t_bool);
+        } else if (ty_is_con(rt, c->tc_arr_i64)) {
+            infer_unify(I, pd->span, c->t_int, it);
+            infer_unify(I, pd->span, pd->result, c->t_int);
+        } else if (ty_is_con(rt, c->tc_arr_f64) || ty_is_con(rt, c->tc_arr_f32)) {
+            infer_unify(I, pd->span, c->t_int, it);
+            infer_unify(I, pd->span, pd->result, c->t_float);
+        } else if (rt->kind == TY_TUPLE && pd->expr && pd->expr->rhs && pd->expr->rhs->kind == E_INT) {
+            int64_t idx = pd->expr->rhs->ival;
+            if (idx < 0 || idx >= rt->nargs) diag_error(I->d, pd->span, "tuple index %lld out of bounds", (long long)idx);
+            else infer_unify(I, pd->span, pd->result, rt->args[idx]);
+        } else {
+            diag_error(I->d, pd->span, "cannot index a value of type %s: expected List, String, Tuple, or Array",
+                       ty_str(I->tc, rt));
+        }
+        return true;
+    }
+    /* PEND_CALL */
+    shape_t sh;
+    pending_shape(pd, &sh);
+    fnvec_t viable = {0};
+    for (int i = 0; i < pd->ncands; i++)
+        if (candidate_fits(I, pd->cand_list[i], &sh)) vec_push(&viable, pd->cand_list[i]);
+    if (viable.len == 0) {
+        pd->resolved = true;
+        if (!pd->reported) {
+            pd->reported = true;
+            if (sh.recv_ty)
+                diag_error(I->d, pd->span, "no method %s found for type %s", pd->name, ty_str(I->tc, sh.recv_ty));
+            else
+                diag_error(I->d, pd->span, "type mismatch: no overload of '%s' accepts these arguments", pd->name);
+        }
+        vec_free(&viable);
+        return true;
+    }
+    fn_info_t *pick = choose(I, viable.items, viable.len, &sh, final);
+    vec_free(&viable);
+    if (!pick) return false;
+    pd->resolved = true;
+    /* Commit: unify with the pick's instantiated type. */
+    expr_t *e = pd->expr;
+    if (e) {
+        ty_t *r = commit_call(I, e, pick, &sh, NULL);
+        infer_unify(I, pd->span, pd->result, r);
+    } else {
+        ty_t *r = commit_call(I, NULL, pick, &sh, NULL);
+        infer_unify(I, pd->span, pd->result, r);
+    }
+    return true;
+}
+
+/* Retries pending constraints until nothing moves. `final` applies defaults and reports. */
+bool infer_solve_pending(infer_t *I, bool final) {
+    bool any = false;
+    for (int round = 0; round < 50; round++) {
+        bool progress = false;
+        for (int i = 0; i < I->pending.len; i++) {
+            pending_t *pd = I->pending.items[i];
+            if (pd->resolved) continue;
+            /* Only constraints of functions no longer being inferred... all are fair game. */
+            if (pending_try(I, pd, false)) progress = true;
+        }
+        if (!progress && final) {
+            /* Default numeric variables to Int, then try once more with `final`. */
+            for (int i = 0; i < I->pending.len; i++) {
+                pending_t *pd = I->pending.items[i];
+                if (pd->resolved) continue;
+                for (int a = 0; a < pd->nargs; a++) {
+                    ty_t *t = ty_prune(pd->args[a]);
+                    if (t->kind == TY_VAR && (t->traits & TR_NUM)) {
+                        ty_unify(I->tc, t, I->tc->t_int, NULL);
+                        progress = true;
+                    }
+                }
+            }
+            if (!progress) {
+                for (int i = 0; i < I->pending.len; i++) {
+                    pending_t *pd = I->pending.items[i];
+                    if (pd->resolved) continue;
+                    if (pending_try(I, pd, true)) progress = true;
+                }
+            }
+        }
+        if (!progress) break;
+        any = true;
+    }
+    /* Drop resolved ones. */
+    int w = 0;
+    for (int i = 0; i < I->pending.len; i++)
+        if (!I->pending.items[i]->resolved) I->pending.items[w++] = I->pending.items[i];
+    I->pending.len = w;
+    if (final) {
+        for (int i = 0; i < I->pending.len; i++) {
+            pending_t *pd = I->pending.items[i];
+            if (pd->reported || !pd->expr) continue;
+            pd->reported = true;
+            diag_error(I->d, pd->span, "Type annotation required: cannot decide which '%s' is meant here",
+                       pd->name ? pd->name : "function");
+        }
+    }
+    return any;
+}
+
+/* ---- builtins ---------------------------------------------------------------------------------------- */
+
+typedef struct builtin_name {
+    const char *name;
+    builtin_t bi;
+    int sub;
+} builtin_name_t;
+
+static const builtin_name_t builtin_names[] = {
+    {"show", BI_SHOW, 0},       {"print", BI_PRINT, 0},     {"println", BI_PRINT, 1},
+    {"eprint", BI_PRINT, 2},    {"eprintln", BI_PRINT, 3},  {"assert", BI_ASSERT, 0},
+    {"assert_eq", BI_ASSERT_EQ, 0}, {"panic", BI_PANIC, 0}, {"throw", BI_THROW, 0},
+    {"hash", BI_HASH, 0},       {"copy", BI_COPY, 0},       {"compare", BI_COMPARE, 0},
+    {"eq", BI_EQ, 0},           {"self", BI_SELF, 0},       {"send", BI_SEND, 0},
+    {"sleep", BI_SLEEP, 0},     {"typeOf", BI_TYPEOF, 0},   {"convert", BI_CONVERT, 0},
+};
+
+static ty_t *infer_builtin_call(infer_t *I, expr_t *e) {
+    /* __builtin__("name", args...): types come from the enclosing prelude function's annotations. */
+    if (e->nargs < 1 || e->args[0].value->kind != E_STRING) {
+        diag_error(I->d, e->span, "__builtin__ needs a name");
+        return ty_var(I->tc);
+    }
+    const char *n = e->args[0].value->str;
+    callres_t *r = new_res(I, e, CR_BUILTIN);
+    r->builtin = BI_NONE;
+    for (size_t i = 0; i < sizeof builtin_names / sizeof builtin_names[0]; i++)
+        if (strcmp(builtin_names[i].name, n) == 0) {
+            r->builtin = builtin_names[i].bi;
+            r->sub = builtin_names[i].sub;
+        }
+    r->native = n; /* codegen also handles builtins by name */
+    for (int i = 1; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
+    return ty_var(I->tc);
+}
+
+static ty_t *infer_native_call(infer_t *I, expr_t *e) {
+    if (e->nargs < 1 || e->args[0].value->kind != E_STRING) {
+        diag_error(I->d, e->span, "__native__ needs a C symbol name");
+        return ty_var(I->tc);
+    }
+    callres_t *r = new_res(I, e, CR_NATIVE);
+    r->native = e->args[0].value->str;
+    for (int i = 1; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
+    return ty_var(I->tc);
+}
+
+/* ---- expressions ---------------------------------------------------------------------------------------- */
+
+static ty_t *call_value(infer_t *I, expr_t *e, ty_t *ft, arg_t *args, int nargs) {
+    ty_t **as = ARENA_NEWN(I->a, ty_t *, nargs ? nargs : 1);
+    ty_t *f = ty_prune(ft);
+    for (int i = 0; i < nargs; i++) {
+        if (args[i].name) diag_error(I->d, args[i].span, "named arguments need a known function");
+        ty_t *exp = f->kind == TY_FUN && i < f->nargs ? f->args[i] : NULL;
+        as[i] = infer_expr(I, args[i].value, exp);
+    }
+    callres_t *r = new_res(I, e, CR_VALUE);
+    (void)r;
+    /* A function of several parameters called with one tuple. */
+    if (f->kind == TY_FUN && f->nargs > 1 && nargs == 1) {
+        ty_t *tup = ty_tuple(I->tc, f->args, f->nargs);
+        if (ty_unifiable(I->tc, tup, as[0])) {
+            r->untuple = true;
+            infer_unify(I, args[0].value->span, tup, as[0]);
+            return f->ret;
+        }
+    }
+    ty_t *ret = ty_var(I->tc);
+    ty_t *want = ty_fun(I->tc, as, nargs, ret);
+    if (f->kind == TY_FUN && f->nargs != nargs) {
+        diag_error(I->d, e->span, "Wrong number of arguments: function expects %d argument%s, found %d", f->nargs,
+                   f->nargs == 1 ? "" : "s", nargs);
+        return f->ret;
+    }
+    if (f->kind != TY_FUN && f->kind != TY_VAR) {
+        diag_error(I->d, e->span, "expected function, found %s", ty_str(I->tc, f));
+        return ret;
+    }
+    infer_unify(I, e->span, f, want);
+    return ret;
+}
+
+static ty_t *ctor_fn_type(infer_t *I, type_decl_t *td, int k, ty_t **targs) {
+    ctor_info_t *ci = &td->ctors[k];
+    ty_t **ps = ARENA_NEWN(I->a, ty_t *, ci->nfields ? ci->nfields : 1);
+    for (int i = 0; i < ci->nfields; i++) ps[i] = sema_ctor_field_type(I->p, td, k, i, targs);
+    return ty_fun(I->tc, ps, ci->nfields, ty_con(I->tc, td->con, targs, td->nparams));
+}
+
+static prim_t conversion_target(sym_t n) {
+    static const struct { const char *name; prim_t p; } tab[] = {
+        {"Int", PRIM_INT}, {"Float", PRIM_FLOAT}, {"Int8", PRIM_I8}, {"Int16", PRIM_I16}, {"Int32", PRIM_I32},
+        {"Int64", PRIM_INT}, {"UInt8", PRIM_U8}, {"UInt16", PRIM_U16}, {"UInt32", PRIM_U32}, {"UInt64", PRIM_U64},
+        {"Float32", PRIM_F32}, {"Float64", PRIM_FLOAT}, {"BigInt", PRIM_BIGINT}, {"Decimal", PRIM_DECIMAL},
+    };
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (strcmp(n, tab[i].name) == 0) return tab[i].p;
+    return PRIM_NONE;
+}
+
+static ty_t *prim_type(infer_t *I, prim_t p) {
+    ty_ctx_t *c = I->tc;
+    tycon_t *tcs[] = {NULL, c->tc_unit, c->tc_bool, c->tc_char, c->tc_int, c->tc_i8, c->tc_i16, c->tc_i32,
+                      c->tc_u8, c->tc_u16, c->tc_u32, c->tc_u64, c->tc_float, c->tc_f32, c->tc_bigint,
+                      c->tc_decimal, c->tc_string, c->tc_pid};
+    return ty_con0(c, tcs[p]);
+}
+
+static ty_t *infer_ctor(infer_t *I, expr_t *e, ty_t *expected) {
+    (void)expected;
+    /* Constructor-style casts: Float(x), Int(x). */
+    prim_t conv = conversion_target(e->name);
+    if (conv != PRIM_NONE && e->nargs == 1) {
+        ty_t *a = infer_expr(I, e->args[0].value, NULL);
+        require(I, e->args[0].value->span, a, TR_NUM);
+        callres_t *r = new_res(I, e, CR_BUILTIN);
+        r->builtin = BI_CONVERT;
+        r->sub = conv;
+        return prim_type(I, conv);
+    }
+    type_decl_t *td;
+    int k;
+    if (!sema_find_ctor(I, e->name, &td, &k)) {
+        /* Maybe a module or type used as a value. */
+        diag_error(I->d, e->span, "unknown constructor '%s'", e->name);
+        for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
+        return ty_var(I->tc);
+    }
+    ctor_info_t *ci = &td->ctors[k];
+    ty_t **targs;
+    ty_t *rt = decl_type(I, td, &targs);
+    /* A constructor with fields used without arguments is a function value. */
+    if (e->nargs == 0 && ci->nfields > 0 && !e->has_parens) {
+        callres_t *r = new_res(I, e, CR_CTOR);
+        r->tdecl = td;
+        r->ctor = k;
+        r->tinst = targs;
+        r->sub = 1; /* as a function value */
+        return ctor_fn_type(I, td, k, targs);
+    }
+    int npos = 0, nnamed = 0;
+    for (int i = 0; i < e->nargs; i++) {
+        if (e->args[i].name) nnamed++;
+        else npos++;
+    }
+    /* Record update: Point(p, x: 10). */
+    if (td->is_record && npos == 1 && nnamed >= 1 && e->args[0].name == NULL && ci->nfields > 1) {
+        ty_t *bt = infer_expr(I, e->args[0].value, rt);
+        ty_t *bp = ty_prune(bt);
+        bool is_update = (bp->kind == TY_CON && bp->con == td->con) ||
+                         (bp->kind == TY_VAR && !ty_unifiable(I->tc, bt, sema_ctor_field_type(I->p, td, k, 0, targs)));
+        if (!is_update && bp->kind == TY_VAR) is_update = true;
+        if (is_update) {
+            infer_unify(I, e->args[0].value->span, rt, bt);
+            callres_t *r = new_res(I, e, CR_UPDATE);
+            r->tdecl = td;
+            r->ctor = k;
+            r->tinst = targs;
+            for (int i = 1; i < e->nargs; i++) {
+                int f = -1;
+                for (int q = 0; q < ci->nfields; q++)
+                    if (ci->field_names[q] == e->args[i].name) f = q;
+                if (f < 0) {
+                    diag_error(I->d, e->args[i].span, "%s has no field %s", td->name, e->args[i].name);
+                    infer_expr(I, e->args[i].value, NULL);
+                    continue;
+                }
+                ty_t *ft = sema_ctor_field_type(I->p, td, k, f, targs);
+                ty_t *at = infer_expr(I, e->args[i].value, ft);
+                infer_unify(I, e->args[i].value->span, ft, at);
+            }
+            return rt;
+        }
+        /* Not an update after all: fall through as construction (arg 0 already inferred). */
+    }
+    callres_t *r = new_res(I, e, td->is_record && k == 0 && td->nctors == 1 ? CR_RECORD : CR_CTOR);
+    r->tdecl = td;
+    r->ctor = k;
+    r->tinst = targs;
+    r->npargs = ci->nfields;
+    r->pargs = ARENA_NEWN(I->a, expr_t *, ci->nfields ? ci->nfields : 1);
+    int p = 0;
+    for (int i = 0; i < e->nargs; i++) {
+        int f;
+        if (e->args[i].name) {
+            f = -1;
+            for (int q = 0; q < ci->nfields; q++)
+                if (ci->field_names && ci->field_names[q] == e->args[i].name) f = q;
+            if (f < 0) {
+                diag_error(I->d, e->args[i].span, "%s has no field %s", ci->name, e->args[i].name);
+                infer_expr(I, e->args[i].value, NULL);
+                continue;
+            }
+        } else {
+            f = p++;
+        }
+        if (f >= ci->nfields) {
+            /* A single tuple argument to a multi-field constructor is spread. */
+            diag_error(I->d, e->args[i].span, "%s takes %d argument%s, found %d", ci->name, ci->nfields,
+                       ci->nfields == 1 ? "" : "s", e->nargs);
+            infer_expr(I, e->args[i].value, NULL);
+            continue;
+        }
+        if (r->pargs[f]) diag_error(I->d, e->args[i].span, "field %s given twice", ci->field_names ? ci->field_names[f] : "");
+        r->pargs[f] = e->args[i].value;
+        ty_t *ft = sema_ctor_field_type(I->p, td, k, f, targs);
+        ty_t *at = e->args[i].value->ty ? e->args[i].value->ty : infer_expr(I, e->args[i].value, ft);
+        infer_unify(I, e->args[i].value->span, ft, at);
+    }
+    for (int f = 0; f < ci->nfields; f++)
+        if (!r->pargs[f]) {
+            if (ci->field_names)
+                diag_error(I->d, e->span, "missing field %s in %s", ci->field_names[f], ci->name);
+            else
+                diag_error(I->d, e->span, "%s takes %d argument%s, found %d", ci->name, ci->nfields,
+                           ci->nfields == 1 ? "" : "s", npos);
+            break;
+        }
+    return rt;
+}
+
+/* The receiver names a module (String.length, Mod.f, Outer.Inner.f) rather than a value? */
+static module_info_t *receiver_module(infer_t *I, expr_t *recv) {
+    if (recv->kind == E_VAR || (recv->kind == E_CTOR && recv->nargs == 0 && !recv->has_parens)) {
+        binding_t *b = sema_lookup(I, recv->name);
+        if (b && b->kind != B_MODULE && b->kind != B_FNS) return NULL;
+        if (!is_upper(recv->name) && !(b && b->kind == B_MODULE)) {
+            /* lower-case module names come from files (use a.b) */
+            if (!b) return sema_find_module(I, recv->name);
+            return NULL;
+        }
+        return sema_find_module(I, recv->name);
+    }
+    if (recv->kind == E_FIELD) {
+        module_info_t *m = receiver_module(I, recv->lhs);
+        if (!m) return NULL;
+        sym_t full = sym_cstr(I->p->syms, arena_sprintf(I->a, "%s.%s", m->name, recv->name));
+        module_info_t *saved = I->mod;
+        I->mod = I->p->root;
+        module_info_t *r = sema_find_module(I, full);
+        I->mod = saved;
+        return r;
+    }
+    return NULL;
+}
+
+/* All prelude type-module functions of a name (for methods on receivers of unknown type). */
+static void add_all_type_module_fns(infer_t *I, fnvec_t *v, sym_t name) {
+    module_info_t *pre = I->p->prelude;
+    for (int i = 0; i < pre->children.len; i++) {
+        binding_t *b = sema_lookup_in_module(pre->children.items[i], name);
+        if (b && b->kind == B_FNS) add_group(v, b->fns);
+    }
+}
+
+static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
+    expr_t *recv = e->lhs;
+    /* Module-qualified call. */
+    module_info_t *m = receiver_module(I, recv);
+    if (m) {
+        binding_t *b = sema_lookup_in_module(m, e->name);
+        shape_t sh = {0};
+        sh.args = e->args;
+        sh.nargs = e->nargs;
+        sh.arg_tys = ARENA_NEWN(I->a, ty_t *, e->nargs ? e->nargs : 1);
+        if (!b || b->kind != B_FNS) {
+            if (b && (b->kind == B_GLOBAL || b->kind == B_MVAR)) {
+                ty_t *gt = sema_global_type(I, b->global);
+                return call_value(I, e, gt, e->args, e->nargs);
+            }
+            diag_error(I->d, e->name_span.end ? e->name_span : e->span, "unknown function %s.%s", m->name, e->name);
+            for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
+            return ty_var(I->tc);
+        }
+        fnvec_t cands = {0};
+        add_group(&cands, b->fns);
+        ty_t *r = call_candidates(I, e, e->name, &cands, &sh, expected);
+        if (e->res && e->res->kind == CR_PENDING) e->res->sub = 1; /* no receiver */
+        vec_free(&cands);
+        return r;
+    }
+    /* mvar.update(f) */
+    if (e->name == I->s_update && recv->kind == E_VAR) {
+        binding_t *b = sema_lookup(I, recv->name);
+        if (b && b->kind == B_MVAR && e->nargs == 1) {
+            ty_t *mt = sema_global_type(I, b->global);
+            recv->bind = b;
+            recv->ty = mt;
+            ty_t *ft = ty_fun(I->tc, &mt, 1, mt);
+            ty_t *at = infer_expr(I, e->args[0].value, ft);
+            infer_unify(I, e->args[0].value->span, ft, at);
+            callres_t *r = new_res(I, e, CR_BUILTIN);
+            r->builtin = BI_MVAR_UPDATE;
+            return mt;
+        }
+    }
+    ty_t *rt = infer_expr(I, recv, NULL);
+    ty_t *rp = ty_prune(rt);
+    /* A function-valued record field: cb.action(5). */
+    if (rp->kind == TY_CON && rp->con->decl && rp->con->decl->nctors == 1) {
+        type_decl_t *td = rp->con->decl;
+        ctor_info_t *ci = &td->ctors[0];
+        for (int f = 0; f < ci->nfields; f++) {
+            if (!ci->field_names || ci->field_names[f] != e->name) continue;
+            ty_t *ft = sema_ctor_field_type(I->p, td, 0, f, rp->args);
+            if (ty_prune(ft)->kind != TY_FUN) break;
+            ty_t *res = call_value(I, e, ft, e->args, e->nargs);
+            e->res->kind = CR_FIELD_CALL;
+            e->res->field = f;
+            e->res->tdecl = td;
+            return res;
+        }
+    }
+    fnvec_t cands = {0};
+    module_info_t *tm = sema_type_module(I, rt);
+    if (tm) {
+        binding_t *b = sema_lookup_in_module(tm, e->name);
+        if (b && b->kind == B_FNS) add_group(&cands, b->fns);
+    } else if (rp->kind == TY_VAR) {
+        add_all_type_module_fns(I, &cands, e->name);
+    }
+    /* User module of the receiver's type (methods defined next to the type). */
+    if (rp->kind == TY_CON && rp->con->decl && rp->con->decl->mod) {
+        binding_t *b = sema_lookup_in_module(rp->con->decl->mod, e->name);
+        if (b && b->kind == B_FNS) add_group(&cands, b->fns);
+    }
+    binding_t *gb = sema_lookup(I, e->name);
+    if (gb && (gb->kind == B_FNS || gb->kind == B_LOCALFN)) {
+        note_use(I, gb);
+        add_group(&cands, gb->fns);
+    } else if (gb && (gb->kind == B_LOCAL || gb->kind == B_VAR)) {
+        /* x.f(a) where f is a local closure: f(x, a). */
+        ty_t *ft = gb->scheme ? ty_instantiate(I->tc, gb->scheme, NULL) : gb->ty;
+        note_use(I, gb);
+        if (!cands.len) {
+            arg_t *all = ARENA_NEWN(I->a, arg_t, e->nargs + 1);
+            all[0].value = recv;
+            all[0].span = recv->span;
+            for (int i = 0; i < e->nargs; i++) all[i + 1] = e->args[i];
+            e->args = all;
+            e->nargs++;
+            expr_t *fv = ARENA_NEW(I->a, expr_t);
+            fv->kind = E_VAR;
+            fv->name = e->name;
+            fv->span = e->name_span.end ? e->name_span : e->span;
+            fv->bind = gb;
+            fv->ty = ft;
+            vec_push(&gb->uses, fv);
+            e->lhs = fv;
+            recv->ty = NULL; /* re-inferred below as an argument */
+            e->kind = E_CALL;
+            ty_t *res = call_value(I, e, ft, e->args, e->nargs);
+            return res;
+        }
+    }
+    if (cands.len == 0) {
+        if (rp->kind == TY_VAR)
+            diag_error(I->d, e->name_span.end ? e->name_span : e->span, "unknown function '%s'", e->name);
+        else
+            diag_error(I->d, e->name_span.end ? e->name_span : e->span, "no method %s found for type %s", e->name,
+                       ty_str(I->tc, rt));
+        for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
+        return ty_var(I->tc);
+    }
+    shape_t sh = {0};
+    sh.recv = recv;
+    sh.recv_ty = rt;
+    sh.args = e->args;
+    sh.nargs = e->nargs;
+    sh.arg_tys = ARENA_NEWN(I->a, ty_t *, e->nargs ? e->nargs : 1);
+    ty_t *r = call_candidates(I, e, e->name, &cands, &sh, expected);
+    vec_free(&cands);
+    return r;
+}
+
+static ty_t *infer_call(infer_t *I, expr_t *e, ty_t *expected) {
+    expr_t *callee = e->lhs;
+    if (callee->kind == E_VAR) {
+        if (callee->name == I->s_native) return infer_native_call(I, e);
+        if (callee->name == I->s_builtin) return infer_builtin_call(I, e);
+        binding_t *b = sema_lookup(I, callee->name);
+        if (!b) {
+            type_decl_t *td;
+            int k;
+            if (is_upper(callee->name) && sema_find_ctor(I, callee->name, &td, &k)) {
+                /* Parsed as a call: treat as constructor application. */
+                e->kind = E_CTOR;
+                e->name = callee->name;
+                e->has_parens = true;
+                return infer_ctor(I, e, expected);
+            }
+            diag_error(I->d, callee->span, "unknown function '%s'", callee->name);
+            for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
+            return ty_var(I->tc);
+        }
+        callee->bind = b;
+        if (b->kind == B_FNS || b->kind == B_LOCALFN) {
+            note_use(I, b);
+            fnvec_t cands = {0};
+            add_group(&cands, b->fns);
+            /* Outer modules' functions of the same name are candidates too (prelude overloads). */
+            if (b->kind == B_FNS) {
+                for (module_info_t *m = I->mod ? I->mod->parent : NULL; m; m = m->parent) {
+                    binding_t *ob = sema_lookup_in_module(m, callee->name);
+                    if (ob && ob->kind == B_FNS && ob != b) {
+                        /* Only when the inner group has no function of a matching arity. */
+                        bool has = false;
+                        int given = e->nargs;
+                        for (int i = 0; i < b->fns->fns.len; i++) {
+                            fn_info_t *f = b->fns->fns.items[i];
+                            if (f->nrequired <= given && given <= f->arity) has = true;
+                        }
+                        if (!has) add_group(&cands, ob->fns);
+                    }
+                }
+            }
+            shape_t sh = {0};
+            sh.args = e->args;
+            sh.nargs = e->nargs;
+            sh.arg_tys = ARENA_NEWN(I->a, ty_t *, e->nargs ? e->nargs : 1);
+            ty_t *r = call_candidates(I, e, callee->name, &cands, &sh, expected);
+            vec_free(&cands);
+            return r;
+        }
+        if (b->kind == B_MODULE) {
+            diag_error(I->d, callee->span, "'%s' is a module, not a function", callee->name);
+            return ty_var(I->tc);
+        }
+    }
+    ty_t *ft = infer_expr(I, callee, NULL);
+    return call_value(I, e, ft, e->args, e->nargs);
+}
+
+static ty_t *infer_var(infer_t *I, expr_t *e, ty_t *expected) {
+    binding_t *b = sema_lookup(I, e->name);
+    if (!b) {
+        type_decl_t *td;
+        int k;
+        if (is_upper(e->name) && sema_find_ctor(I, e->name, &td, &k)) {
+            e->kind = E_CTOR;
+            return infer_ctor(I, e, expected);
+        }
+        diag_error(I->d, e->span, "unknown variable '%s'", e->name);
+        return ty_var(I->tc);
+    }
+    e->bind = b;
+    note_use(I, b);
+    switch (b->kind) {
+    case B_LOCAL:
+    case B_VAR:
+        vec_push(&b->uses, e);
+        if (b->scheme) {
+            ty_t **inst;
+            ty_t *t = ty_instantiate(I->tc, b->scheme, &inst);
+            callres_t *r = new_res(I, e, CR_VALUE);
+            r->inst = inst;
+            r->ninst = b->scheme->nvars;
+            return t;
+        }
+        return b->ty;
+    case B_GLOBAL:
+    case B_MVAR:
+        return sema_global_type(I, b->global);
+    case B_MODULE:
+        diag_error(I->d, e->span, "'%s' is a module, not a value", e->name);
+        return ty_var(I->tc);
+    case B_FNS:
+    case B_LOCALFN: {
+        /* A named function as a value: the one matching the expected arity, else the only one. */
+        fn_group_t *g = b->fns;
+        fn_info_t *pick = NULL;
+        ty_t *exp = expected ? ty_prune(expected) : NULL;
+        for (int i = 0; i < g->fns.len; i++) {
+            fn_info_t *f = g->fns.items[i];
+            if (exp && exp->kind == TY_FUN) {
+                if (f->arity == exp->nargs) {
+                    ty_t *tt = trial_type(I, f);
+                    if (ty_unifiable(I->tc, tt, exp)) {
+                        pick = f;
+                        break;
+                    }
+                }
+            } else if (!pick) {
+                pick = f;
+            }
+        }
+        if (!pick && g->fns.len) pick = g->fns.items[0];
+        if (!pick) {
+            diag_error(I->d, e->span, "unknown variable '%s'", e->name);
+            return ty_var(I->tc);
+        }
+        ty_t **inst;
+        ty_t *t = sema_instantiate_fn(I, pick, &inst);
+        callres_t *r = new_res(I, e, CR_FN);
+        r->fn = pick;
+        r->inst = inst;
+        r->ninst = pick->scheme && pick->state == 2 ? pick->scheme->nvars : 0;
+        return t;
+    }
+    }
+    return ty_var(I->tc);
+}
+
+static ty_t *infer_field(infer_t *I, expr_t *e) {
+    /* Mod.value or Mod.f */
+    module_info_t *m = receiver_module(I, e->lhs);
+    if (m) {
+        binding_t *b = sema_lookup_in_module(m, e->name);
+        if (!b) {
+            diag_error(I->d, e->span, "unknown name %s.%s", m->name, e->name);
+            return ty_var(I->tc);
+        }
+        expr_t tmp = *e;
+        tmp.kind = E_VAR;
+        /* Resolve as a variable in that module. */
+        module_info_t *saved = I->mod;
+        scope_t *saved_scope = I->scope;
+        scope_t ms = {0};
+        ms.mod = m;
+        I->scope = &ms;
+        I->mod = m;
+        ty_t *t = infer_var(I, &tmp, NULL);
+        I->scope = saved_scope;
+        I->mod = saved;
+        e->bind = tmp.bind;
+        e->res = tmp.res;
+        e->kind = tmp.kind == E_CTOR ? E_CTOR : E_VAR; /* compile as the name it resolved to */
+        if (e->kind == E_CTOR) {
+            e->name = tmp.name;
+            e->args = tmp.args;
+            e->nargs = tmp.nargs;
+        }
+        return t;
+    }
+    ty_t *rt = infer_expr(I, e->lhs, NULL);
+    ty_t *rp = ty_prune(rt);
+    if (rp->kind == TY_CON && rp->con->decl) {
+        type_decl_t *td = rp->con->decl;
+        for (int c = 0; c < td->nctors; c++) {
+            ctor_info_t *ci = &td->ctors[c];
+            for (int f = 0; f < ci->nfields; f++)
+                if (ci->field_names && ci->field_names[f] == e->name)
+                    return sema_ctor_field_type(I->p, td, c, f, rp->args);
+        }
+        diag_error(I->d, e->name_span.end ? e->name_span : e->span, "type %s has no field %s", ty_str(I->tc, rt), e->name);
+        return ty_var(I->tc);
+    }
+    if (rp->kind == TY_VAR) {
+        /* A field of a record type we do not know yet: if only one record has it, that is it. */
+        type_decl_t *only = NULL;
+        int count = 0;
+        for (int i = 0; i < I->p->types.len; i++) {
+            type_decl_t *td = I->p->types.items[i];
+            if (!td->nctors || !td->ctors[0].field_names || td->nctors != 1) continue;
+            for (int f = 0; f < td->ctors[0].nfields; f++)
+                if (td->ctors[0].field_names[f] == e->name) {
+                    only = td;
+                    count++;
+                }
+        }
+        if (count == 1 && only->nparams == 0) {
+            ty_t *dt = decl_type(I, only, NULL);
+            infer_unify(I, e->span, dt, rt);
+            return infer_field(I, e);
+        }
+        pending_t *pd = ARENA_NEW(I->a, pending_t);
+        pd->kind = PEND_FIELD;
+        pd->span = e->span;
+        pd->expr = e;
+        pd->name = e->name;
+        pd->args = ARENA_NEWN(I->a, ty_t *, 1);
+        pd->args[0] = rt;
+        pd->nargs = 1;
+        pd->result = ty_var(I->tc);
+        pd->owner = I->fn;
+        vec_push(&I->pending, pd);
+        return pd->result;
+    }
+    diag_error(I->d, e->name_span.end ? e->name_span : e->span, "type %s has no field %s", ty_str(I->tc, rt), e->name);
+    return ty_var(I->tc);
+}
+
+static ty_t *pending_index(infer_t *I, expr_t *e, pending_kind_t k, sym_t name, ty_t *base, ty_t *idx) {
+    pending_t *pd = ARENA_NEW(I->a, pending_t);
+    pd->kind = k;
+    pd->span = e->span;
+    pd->expr = e;
+    pd->name = name;
+    pd->args = ARENA_NEWN(I->a, ty_t *, 2);
+    pd->args[0] = base;
+    pd->args[1] = idx;
+    pd->nargs = idx ? 2 : 1;
+    pd->result = ty_var(I->tc);
+    pd->owner = I->fn;
+    vec_push(&I->pending, pd);
+    pending_try(I, pd, false);
+    return pd->result;
+}
+
+static ty_t *infer_binop(infer_t *I, expr_t *e) {
+    ty_ctx_t *c = I->tc;
+    if (e->op == OP_PIPE) {
+        /* x |> f(a)  =  f(x, a);  x |> M.f(a) = M.f(x, a);  x |> g  =  g(x) */
+        expr_t *r = e->rhs;
+        expr_t *n = ARENA_NEW(I->a, expr_t);
+        arg_t first = {NULL, e->lhs, e->lhs->span};
+        if (r->kind == E_CALL || r->kind == E_METHOD) {
+            *n = *r;
+            n->args = ARENA_NEWN(I->a, arg_t, r->nargs + 1);
+            n->args[0] = first;
+            memcpy(n->args + 1, r->args, sizeof(arg_t) * (size_t)r->nargs);
+            n->nargs = r->nargs + 1;
+            if (r->kind == E_METHOD && !receiver_module(I, r->lhs)) {
+                /* x |> obj.m(a): call the method's value... treat as m(obj, x, a)? Use the value. */
+            }
+        } else {
+            n->kind = E_CALL;
+            n->lhs = r;
+            n->args = ARENA_NEWN(I->a, arg_t, 1);
+            n->args[0] = first;
+            n->nargs = 1;
+        }
+        n->span = e->span;
+        e->desugared = n;
+        return infer_expr(I, n, NULL);
+    }
+    ty_t *lt = infer_expr(I, e->lhs, NULL);
+    if (e->op == OP_AND || e->op == OP_OR) {
+        infer_unify(I, e->lhs->span, c->t_bool, lt);
+        ty_t *rt = infer_expr(I, e->rhs, c->t_bool);
+        infer_unify(I, e->rhs->span, c->t_bool, rt);
+        return c->t_bool;
+    }
+    if (e->op == OP_CONS) {
+        ty_t *rt = infer_expr(I, e->rhs, ty_list(c, lt));
+        infer_unify(I, e->rhs->span, ty_list(c, lt), rt);
+        callres_t *r = new_res(I, e, CR_BUILTIN);
+        r->builtin = BI_CONS;
+        return ty_list(c, lt);
+    }
+    ty_t *rt = infer_expr(I, e->rhs, NULL);
+    callres_t *r = new_res(I, e, CR_BUILTIN);
+    switch (e->op) {
+    case OP_ADD:
+    case OP_SUB:
+    case OP_MUL:
+    case OP_DIV:
+    case OP_MOD:
+    case OP_POW: {
+        r->builtin = BI_ARITH;
+        ty_t *l = ty_prune(lt), *rr = ty_prune(rt);
+        if (ty_is_con(l, c->tc_int) && ty_is_con(rr, c->tc_float)) {
+            r->promote_lhs = true;
+            return c->t_float;
+        }
+        if (ty_is_con(l, c->tc_float) && ty_is_con(rr, c->tc_int)) {
+            r->promote_rhs = true;
+            return c->t_float;
+        }
+        if (ty_is_con(l, c->tc_int) && ty_is_con(rr, c->tc_bigint)) {
+            r->promote_lhs = true;
+            return rr;
+        }
+        if (ty_is_con(l, c->tc_bigint) && ty_is_con(rr, c->tc_int)) {
+            r->promote_rhs = true;
+            return l;
+        }
+        if (ty_is_con(l, c->tc_string) && ty_is_con(rr, c->tc_string) && e->op == OP_ADD) {
+            diag_error(I->d, e->span, "String does not implement Num; use ++ to join strings");
+            return c->t_string;
+        }
+        if (!infer_unify(I, e->span, lt, rt)) return lt;
+        require(I, e->span, lt, TR_NUM);
+        return lt;
+    }
+    case OP_EQ:
+    case OP_NE:
+        r->builtin = BI_CMP;
+        if (!ty_unifiable(c, lt, rt)) {
+            ty_t *l = ty_prune(lt), *rr = ty_prune(rt);
+            /* Int == Float compares numerically. */
+            if (ty_is_con(l, c->tc_int) && ty_is_con(rr, c->tc_float)) r->promote_lhs = true;
+            else if (ty_is_con(l, c->tc_float) && ty_is_con(rr, c->tc_int)) r->promote_rhs = true;
+            else infer_unify(I, e->span, lt, rt);
+            return c->t_bool;
+        }
+        infer_unify(I, e->span, lt, rt);
+        require(I, e->span, lt, TR_EQ);
+        return c->t_bool;
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+        r->builtin = BI_CMP;
+        if (!ty_unifiable(c, lt, rt)) {
+            ty_t *l = ty_prune(lt), *rr = ty_prune(rt);
+            if (ty_is_con(l, c->tc_int) && ty_is_con(rr, c->tc_float)) r->promote_lhs = true;
+            else if (ty_is_con(l, c->tc_float) && ty_is_con(rr, c->tc_int)) r->promote_rhs = true;
+            else infer_unify(I, e->span, lt, rt);
+            return c->t_bool;
+        }
+        infer_unify(I, e->span, lt, rt);
+        require(I, e->span, lt, TR_ORD);
+        return c->t_bool;
+    case OP_CONCAT:
+        r->builtin = BI_CONCAT;
+        infer_unify(I, e->span, lt, rt);
+        require(I, e->span, lt, TR_CONCAT);
+        return lt;
+    default:
+        break;
+    }
+    return ty_var(c);
+}
+
+/* Is this binding name immutable and visible (the reassignment error)? */
+static ty_t *infer_assign_name(infer_t *I, stmt_t *s, binding_t *b) {
+    /* x = e where x is a var: assignment. */
+    s->let_mode = 1;
+    s->pat->bind = b;
+    s->pat->var_mode = 2;
+    note_use(I, b);
+    if (I->try_depth > 0) b->needs_cell = true;
+    ty_t *vt = infer_expr(I, s->value, b->ty);
+    infer_unify(I, s->value->span, b->ty, vt);
+    return I->tc->t_unit;
+}
+
+static bool value_is_lambda(expr_t *v) { return v && v->kind == E_LAMBDA; }
+
+static void infer_let(infer_t *I, stmt_t *s) {
+    ty_ctx_t *c = I->tc;
+    pat_t *pt = s->pat;
+    pat_t *core = pt;
+    while (core->kind == P_ANNOT && core->nelems) core = core->elems[0];
+    if (!s->mutable_ && core->kind == P_VAR) {
+        binding_t *b = sema_lookup(I, core->name);
+        if (b && b->kind == B_VAR && b->owner) {
+            infer_assign_name(I, s, b);
+            return;
+        }
+        if (b && b->kind == B_MVAR) {
+            s->let_mode = 2;
+            core->bind = b;
+            ty_t *mt = sema_global_type(I, b->global);
+            ty_t *vt = infer_expr(I, s->value, mt);
+            infer_unify(I, s->value->span, mt, vt);
+            return;
+        }
+        if (b && b->kind == B_LOCAL && b->owner) {
+            diag_error(I->d, pt->span,
+                       "cannot reassign immutable variable '%s'; use 'var' to declare a mutable variable", core->name);
+            infer_expr(I, s->value, NULL);
+            return;
+        }
+    }
+    ty_t *ann = s->type ? sema_texpr(I, s->type, NULL, NULL, 0, false) : NULL;
+    if (!s->mutable_ && core->kind == P_VAR && value_is_lambda(s->value) && !ann && pt == core) {
+        /* let-polymorphism: generalize a lambda bound to a name. */
+        I->tc->level++;
+        ty_t *vt = infer_expr(I, s->value, NULL);
+        I->tc->level--;
+        binding_t *b = declare_local(I, core->name, core->span, vt, false);
+        b->scheme = ty_generalize(c, vt);
+        b->local_fn = s->value->fn->sema;
+        if (b->scheme->nvars) b->local_fn->scheme = b->scheme;
+        core->bind = b;
+        core->ty = vt;
+        if (b->scheme->nvars == 0) b->scheme = NULL;
+        return;
+    }
+    ty_t *vt = infer_expr(I, s->value, ann);
+    if (ann) infer_unify(I, s->value->span, ann, vt);
+    if (s->mutable_) {
+        if (core->kind != P_VAR) {
+            diag_error(I->d, pt->span, "var bindings need a plain name");
+            return;
+        }
+        if (pt->kind == P_ANNOT) {
+            ty_t *at = sema_texpr(I, pt->type, NULL, NULL, 0, false);
+            infer_unify(I, pt->span, at, vt);
+        }
+        core->bind = declare_local(I, core->name, core->span, vt, true);
+        core->ty = vt;
+        pt->ty = vt;
+        return;
+    }
+    infer_pat(I, pt, vt, core->kind == P_VAR);
+}
+
+/* Declares the local functions of a block up front (all clauses of a name, any arity). */
+static void predeclare_local_fns(infer_t *I, expr_t *blk) {
+    for (int i = 0; i < blk->nstmts; i++) {
+        stmt_t *s = blk->stmts[i];
+        if (s->kind != S_FN || !s->fn || !s->fn->name) continue;
+        fn_decl_t *d = s->fn;
+        /* Find an existing binding of this name declared in this block scope. */
+        binding_t *b = NULL;
+        for (int k = 0; k < I->scope->names.len; k++)
+            if (I->scope->names.items[k]->name == d->name && I->scope->names.items[k]->kind == B_LOCALFN)
+                b = I->scope->names.items[k];
+        if (!b) {
+            b = sema_new_binding(I, d->name, B_LOCALFN, d->name_span);
+            b->fns = ARENA_NEW(I->a, fn_group_t);
+            b->fns->name = d->name;
+            sema_declare(I, b);
+        }
+        fn_info_t *target = NULL;
+        for (int k = 0; k < b->fns->fns.len; k++) {
+            fn_info_t *f = b->fns->fns.items[k];
+            if (f->arity == (d->nclauses ? d->clauses[0].nparams : 0)) target = f;
+        }
+        if (target) {
+            clause_t *nc = ARENA_NEWN(I->a, clause_t, target->decl->nclauses + d->nclauses);
+            memcpy(nc, target->decl->clauses, sizeof(clause_t) * (size_t)target->decl->nclauses);
+            memcpy(nc + target->decl->nclauses, d->clauses, sizeof(clause_t) * (size_t)d->nclauses);
+            target->decl->clauses = nc;
+            target->decl->nclauses += d->nclauses;
+            d->sema = target;
+            for (int k = 0; k < target->arity && d->nclauses; k++)
+                if (!target->defaults[k] && k < d->clauses[0].nparams && d->clauses[0].params[k].def)
+                    target->defaults[k] = d->clauses[0].params[k].def;
+            target->nrequired = target->arity;
+            for (int k = target->arity - 1; k >= 0 && target->defaults[k]; k--) target->nrequired = k;
+            continue;
+        }
+        fn_decl_t *nd = ARENA_NEW(I->a, fn_decl_t);
+        *nd = *d;
+        module_info_t *saved = I->mod;
+        fn_info_t *fi = sema_new_fn(I, nd, FK_LOCAL, d->name);
+        I->mod = saved;
+        d->sema = fi;
+        fi->parent = I->fn;
+        fi->def_scope = I->scope;
+        fi->self_binding = b;
+        fi->qname = sym_cstr(I->p->syms, arena_sprintf(I->a, "%s$%s%d", I->fn ? I->fn->qname : "top", d->name, fi->id));
+        /* Provisional signature from annotations. */
+        ty_t **ps = ARENA_NEWN(I->a, ty_t *, fi->arity ? fi->arity : 1);
+        for (int k = 0; k < fi->arity; k++) {
+            ps[k] = ty_var(I->tc);
+            ps[k]->level = I->tc->level + 1;
+            for (int q = 0; q < nd->nclauses; q++)
+                if (k < nd->clauses[q].nparams && nd->clauses[q].params[k].type) {
+                    ty_t *at = sema_texpr(I, nd->clauses[q].params[k].type, NULL, NULL, 0, true);
+                    ty_unify(I->tc, ps[k], at, NULL);
+                    fi->annotated[k] = true;
+                }
+        }
+        ty_t *ret = ty_var(I->tc);
+        ret->level = I->tc->level + 1;
+        if (nd->nclauses && nd->clauses[0].ret) ty_unify(I->tc, ret, sema_texpr(I, nd->clauses[0].ret, NULL, NULL, 0, true), NULL);
+        fi->type = ty_fun(I->tc, ps, fi->arity, ret);
+        vec_push(&b->fns->fns, fi);
+    }
+}
+
+static ty_t *infer_block(infer_t *I, expr_t *e, ty_t *expected) {
+    sema_push_scope(I, I->fn);
+    predeclare_local_fns(I, e);
+    ty_t *last = I->tc->t_unit;
+    for (int i = 0; i < e->nstmts; i++) {
+        stmt_t *s = e->stmts[i];
+        bool is_last = i == e->nstmts - 1;
+        switch (s->kind) {
+        case S_EXPR:
+            last = infer_expr(I, s->expr, is_last ? expected : NULL);
+            if (!is_last) last = I->tc->t_unit;
+            break;
+        case S_LET:
+            infer_let(I, s);
+            last = I->tc->t_unit;
+            break;
+        case S_ASSIGN: {
+            expr_t *t = s->target;
+            if (t->kind == E_FIELD) {
+                ty_t *ft = infer_expr(I, t, NULL);
+                ty_t *rt = ty_prune(t->lhs->ty);
+                if (rt->kind == TY_CON && rt->con->decl && !rt->con->decl->mutable_)
+                    diag_error(I->d, t->span, "cannot assign to field %s: %s is not a `var type`", t->name,
+                               rt->con->decl->name);
+                ty_t *vt = infer_expr(I, s->value, ft);
+                infer_unify(I, s->value->span, ft, vt);
+            } else if (t->kind == E_INDEX) {
+                ty_t *bt = infer_expr(I, t->lhs, NULL);
+                ty_t *it = infer_expr(I, t->rhs, NULL);
+                ty_t *bp = ty_prune(bt);
+                ty_t *vt = infer_expr(I, s->value, NULL);
+                if (ty_is_con(bp, I->tc->tc_map)) {
+                    infer_unify(I, t->rhs->span, bp->args[0], it);
+                    infer_unify(I, s->value->span, bp->args[1], vt);
+                    if (t->lhs->kind != E_VAR) diag_error(I->d, t->span, "m[k] = v needs a variable on the left");
+                } else if (ty_is_con(bp, I->tc->tc_arr_i64)) {
+                    infer_unify(I, t->rhs->span, I->tc->t_int, it);
+                    infer_unify(I, s->value->span, I->tc->t_int, vt);
+                } else if (ty_is_con(bp, I->tc->tc_arr_f64) || ty_is_con(bp, I->tc->tc_arr_f32)) {
+                    infer_unify(I, t->rhs->span, I->tc->t_int, it);
+                    infer_unify(I, s->value->span, I->tc->t_float, vt);
+                } else if (ty_is_con(bp, I->tc->tc_list) && t->lhs->kind == E_VAR) {
+                    infer_unify(I, t->rhs->span, I->tc->t_int, it);
+                    infer_unify(I, s->value->span, bp->args[0], vt);
+                } else {
+                    diag_error(I->d, t->span, "cannot assign into a value of type %s", ty_str(I->tc, bt));
+                }
+            } else {
+                diag_error(I->d, s->span, "invalid assignment target");
+            }
+            last = I->tc->t_unit;
+            break;
+        }
+        case S_FN: {
+            fn_info_t *fi = s->fn->sema;
+            if (fi && fi->kind == FK_LOCAL) sema_infer_fn(I, fi);
+            last = I->tc->t_unit;
+            break;
+        }
+        }
+        infer_solve_pending(I, false);
+    }
+    sema_pop_scope(I);
+    return last;
+}
+
+static void infer_arms(infer_t *I, arm_t *arms, int narms, ty_t *scrut, bool fresh_types, ty_t *result) {
+    for (int i = 0; i < narms; i++) {
+        arm_t *a = &arms[i];
+        sema_push_scope(I, I->fn);
+        ty_t *pt = fresh_types ? ty_var(I->tc) : scrut;
+        infer_pat(I, a->pat, pt, false);
+        if (a->guard) {
+            ty_t *g = infer_expr(I, a->guard, I->tc->t_bool);
+            infer_unify(I, a->guard->span, I->tc->t_bool, g);
+        }
+        ty_t *bt = infer_expr(I, a->body, result);
+        infer_unify(I, a->body->span, result, bt);
+        sema_pop_scope(I);
+    }
+}
+
+/* Compile-time exhaustiveness of a match over Bool, Option, Result or a user variant. */
+static bool pat_irrefutable(pat_t *p) {
+    if (!p) return true;
+    switch (p->kind) {
+    case P_WILD: return true;
+    case P_VAR: return p->var_mode != 1;
+    case P_ANNOT: return p->nelems ? pat_irrefutable(p->elems[0]) : true;
+    case P_TUPLE:
+        for (int i = 0; i < p->nelems; i++)
+            if (!pat_irrefutable(p->elems[i])) return false;
+        return true;
+    case P_OR:
+        for (int i = 0; i < p->nelems; i++)
+            if (pat_irrefutable(p->elems[i])) return true;
+        return false;
+    default: return false;
+    }
+}
+
+static void covered_ctors(pat_t *p, bool *cov, int n, int *bools) {
+    if (p->kind == P_OR) {
+        for (int i = 0; i < p->nelems; i++) covered_ctors(p->elems[i], cov, n, bools);
+        return;
+    }
+    if (p->kind == P_ANNOT && p->nelems) {
+        covered_ctors(p->elems[0], cov, n, bools);
+        return;
+    }
+    if (p->kind == P_CTOR && p->ctor_index < n) {
+        bool all = true;
+        for (int i = 0; i < p->nelems; i++)
+            if (!pat_irrefutable(p->elems[i])) all = false;
+        for (int i = 0; i < p->nfields; i++)
+            if (p->fields[i].pat && !pat_irrefutable(p->fields[i].pat)) all = false;
+        if (all) cov[p->ctor_index] = true;
+    }
+    if (p->kind == P_BOOL) *bools |= p->ival ? 2 : 1;
+}
+
+static void check_exhaustive(infer_t *I, expr_t *e, ty_t *scrut) {
+    ty_t *t = ty_prune(scrut);
+    for (int i = 0; i < e->narms; i++)
+        if (!e->arms[i].guard && pat_irrefutable(e->arms[i].pat)) return;
+    if (ty_is_con(t, I->tc->tc_bool)) {
+        int bools = 0;
+        for (int i = 0; i < e->narms; i++)
+            if (!e->arms[i].guard) covered_ctors(e->arms[i].pat, NULL, 0, &bools);
+        if (bools != 3)
+            diag_error(I->d, e->span, "non-exhaustive patterns: `%s` not covered", bools & 2 ? "false" : "true");
+        return;
+    }
+    if (t->kind != TY_CON || !t->con->decl || t->con->decl->is_record) return;
+    type_decl_t *td = t->con->decl;
+    bool *cov = calloc((size_t)td->nctors + 1, 1);
+    int bools = 0;
+    for (int i = 0; i < e->narms; i++)
+        if (!e->arms[i].guard) covered_ctors(e->arms[i].pat, cov, td->nctors, &bools);
+    for (int k = 0; k < td->nctors; k++)
+        if (!cov[k]) {
+            /* Only report when no arm mentions the constructor at all (nested patterns may still cover it). */
+            bool mentioned = false;
+            for (int i = 0; i < e->narms; i++) {
+                pat_t *p = e->arms[i].pat;
+                if (p->kind == P_CTOR && p->ctor_index == k) mentioned = true;
+                if (p->kind == P_OR)
+                    for (int q = 0; q < p->nelems; q++)
+                        if (p->elems[q]->kind == P_CTOR && p->elems[q]->ctor_index == k) mentioned = true;
+            }
+            if (!mentioned) {
+                diag_error(I->d, e->span, "non-exhaustive patterns: `%s%s` not covered", td->ctors[k].name,
+                           td->ctors[k].nfields ? "(_)" : "");
+                break;
+            }
+        }
+    free(cov);
+}
+
+static ty_t *infer_spawn(infer_t *I, expr_t *e) {
+    /* The body becomes a zero-parameter lambda run in the new process. */
+    expr_t *b = e->lhs;
+    expr_t *body = b;
+    if (b->kind == E_LAMBDA && b->fn->nclauses && b->fn->clauses[0].nparams == 0) {
+        body = b->fn->clauses[0].body;
+    } else if (b->kind == E_VAR) {
+        binding_t *bb = sema_lookup(I, b->name);
+        if (bb && (bb->kind == B_FNS || bb->kind == B_LOCALFN || bb->kind == B_LOCAL || bb->kind == B_VAR)) {
+            /* spawn(f): call f() in the child. */
+            expr_t *call = ARENA_NEW(I->a, expr_t);
+            call->kind = E_CALL;
+            call->span = b->span;
+            call->lhs = b;
+            body = call;
+        }
+    }
+    fn_decl_t *d = ARENA_NEW(I->a, fn_decl_t);
+    d->span = e->span;
+    d->is_lambda = true;
+    d->nclauses = 1;
+    d->clauses = ARENA_NEW(I->a, clause_t);
+    d->clauses[0].body = body;
+    d->clauses[0].span = body->span;
+    expr_t *lam = ARENA_NEW(I->a, expr_t);
+    lam->kind = E_LAMBDA;
+    lam->span = e->span;
+    lam->fn = d;
+    e->lhs = lam;
+    infer_expr(I, lam, NULL);
+    fn_info_t *fi = d->sema;
+    fi->is_spawn_body = true;
+    return I->tc->t_pid;
+}
+
+ty_t *infer_expr(infer_t *I, expr_t *e, ty_t *expected) {
+    ty_ctx_t *c = I->tc;
+    ty_t *t = NULL;
+    switch (e->kind) {
+    case E_INT:
+    case E_FLOAT:
+        t = num_type(I, e->num);
+        break;
+    case E_STRING:
+        t = c->t_string;
+        break;
+    case E_INTERP:
+        for (int i = 0; i < e->nparts; i++)
+            if (e->parts[i].expr) infer_expr(I, e->parts[i].expr, NULL);
+        t = c->t_string;
+        break;
+    case E_CHAR:
+        t = c->t_char;
+        break;
+    case E_BOOL:
+        t = c->t_bool;
+        break;
+    case E_UNIT:
+        t = c->t_unit;
+        break;
+    case E_WILDCARD:
+        t = ty_var(c);
+        break;
+    case E_VAR:
+        t = infer_var(I, e, expected);
+        break;
+    case E_BINOP:
+        t = infer_binop(I, e);
+        break;
+    case E_UNOP: {
+        ty_t *a = infer_expr(I, e->lhs, NULL);
+        if (e->op == OP_NOT) {
+            infer_unify(I, e->lhs->span, c->t_bool, a);
+            t = c->t_bool;
+        } else {
+            require(I, e->span, a, TR_NUM);
+            t = a;
+        }
+        break;
+    }
+    case E_CALL:
+        t = infer_call(I, e, expected);
+        break;
+    case E_METHOD:
+        t = method_call(I, e, expected);
+        break;
+    case E_FIELD:
+        t = infer_field(I, e);
+        break;
+    case E_TUPLE_INDEX: {
+        ty_t *bt = infer_expr(I, e->lhs, NULL);
+        ty_t *bp = ty_prune(bt);
+        if (bp->kind == TY_TUPLE) {
+            if (e->ival < 0 || e->ival >= bp->nargs) {
+                diag_error(I->d, e->span, "tuple of %d elements has no field %lld", bp->nargs, (long long)e->ival);
+                t = ty_var(c);
+            } else {
+                t = bp->args[e->ival];
+            }
+        } else if (bp->kind == TY_VAR) {
+            t = pending_index(I, e, PEND_FIELD, sym_cstr(I->p->syms, arena_sprintf(I->a, "%lld", (long long)e->ival)),
+                              bt, NULL);
+        } else {
+            diag_error(I->d, e->span, "type %s has no field %lld", ty_str(c, bt), (long long)e->ival);
+            t = ty_var(c);
+        }
+        break;
+    }
+    case E_INDEX: {
+        ty_t *bt = infer_expr(I, e->lhs, NULL);
+        ty_t *it = infer_expr(I, e->rhs, NULL);
+        callres_t *r = new_res(I, e, CR_BUILTIN);
+        r->builtin = BI_INDEX;
+        t = pending_index(I, e, PEND_INDEX, NULL, bt, it);
+        break;
+    }
+    case E_LAMBDA:
+        t = infer_lambda(I, e, expected);
+        break;
+    case E_IF: {
+        ty_t *ct = infer_expr(I, e->cond, c->t_bool);
+        infer_unify(I, e->cond->span, c->t_bool, ct);
+        if (e->rhs) {
+            ty_t *a = infer_expr(I, e->lhs, expected);
+            ty_t *b = infer_expr(I, e->rhs, a);
+            infer_unify(I, e->rhs->span, a, b);
+            t = a;
+        } else {
+            infer_expr(I, e->lhs, NULL);
+            t = c->t_unit;
+        }
+        break;
+    }
+    case E_MATCH: {
+        ty_t *st = infer_expr(I, e->lhs, NULL);
+        ty_t *res = expected ? expected : ty_var(c);
+        res = ty_var(c);
+        infer_arms(I, e->arms, e->narms, st, false, res);
+        infer_solve_pending(I, false);
+        check_exhaustive(I, e, st);
+        t = res;
+        break;
+    }
+    case E_TUPLE: {
+        ty_t **el = ARENA_NEWN(I->a, ty_t *, e->nelems ? e->nelems : 1);
+        ty_t *ex = expected ? ty_prune(expected) : NULL;
+        for (int i = 0; i < e->nelems; i++)
+            el[i] = infer_expr(I, e->elems[i], ex && ex->kind == TY_TUPLE && ex->nargs == e->nelems ? ex->args[i] : NULL);
+        t = ty_tuple(c, el, e->nelems);
+        break;
+    }
+    case E_LIST: {
+        ty_t *el = ty_var(c);
+        ty_t *ex = expected ? ty_prune(expected) : NULL;
+        ty_t *eexp = ex && ty_is_con(ex, c->tc_list) ? ex->args[0] : NULL;
+        for (int i = 0; i < e->nelems; i++) {
+            ty_t *a = infer_expr(I, e->elems[i], eexp ? eexp : el);
+            infer_unify(I, e->elems[i]->span, el, a);
+        }
+        if (e->rhs) {
+            ty_t *tt = infer_expr(I, e->rhs, ty_list(c, el));
+            infer_unify(I, e->rhs->span, ty_list(c, el), tt);
+        }
+        t = ty_list(c, el);
+        break;
+    }
+    case E_RANGE: {
+        ty_t *a = infer_expr(I, e->lhs, c->t_int);
+        infer_unify(I, e->lhs->span, c->t_int, a);
+        ty_t *b = infer_expr(I, e->rhs, c->t_int);
+        infer_unify(I, e->rhs->span, c->t_int, b);
+        t = ty_list(c, c->t_int);
+        break;
+    }
+    case E_MAP: {
+        ty_t *kv[2] = {ty_var(c), ty_var(c)};
+        for (int i = 0; i + 1 < e->nelems; i += 2) {
+            infer_unify(I, e->elems[i]->span, kv[0], infer_expr(I, e->elems[i], kv[0]));
+            infer_unify(I, e->elems[i + 1]->span, kv[1], infer_expr(I, e->elems[i + 1], kv[1]));
+        }
+        t = ty_con(c, c->tc_map, kv, 2);
+        break;
+    }
+    case E_SET: {
+        ty_t *el = ty_var(c);
+        for (int i = 0; i < e->nelems; i++) infer_unify(I, e->elems[i]->span, el, infer_expr(I, e->elems[i], el));
+        t = ty_con(c, c->tc_set, &el, 1);
+        break;
+    }
+    case E_CTOR:
+        t = infer_ctor(I, e, expected);
+        break;
+    case E_BLOCK:
+        t = infer_block(I, e, expected);
+        break;
+    case E_TRY: {
+        I->try_depth++;
+        ty_t *bt = infer_expr(I, e->lhs, expected);
+        I->try_depth--;
+        infer_arms(I, e->arms, e->narms, NULL, true, bt);
+        if (e->rhs) infer_expr(I, e->rhs, NULL);
+        t = bt;
+        break;
+    }
+    case E_WHILE: {
+        ty_t *ct = infer_expr(I, e->cond, c->t_bool);
+        infer_unify(I, e->cond->span, c->t_bool, ct);
+        loop_ctx_t lc = {I->loop, NULL};
+        I->loop = &lc;
+        infer_expr(I, e->lhs, NULL);
+        I->loop = lc.outer;
+        t = lc.break_ty ? lc.break_ty : c->t_unit;
+        break;
+    }
+    case E_FOR: {
+        ty_t *a = infer_expr(I, e->cond, c->t_int);
+        infer_unify(I, e->cond->span, c->t_int, a);
+        ty_t *b = infer_expr(I, e->rhs, c->t_int);
+        infer_unify(I, e->rhs->span, c->t_int, b);
+        sema_push_scope(I, I->fn);
+        e->bind = declare_local(I, e->name, e->name_span.end ? e->name_span : e->span, c->t_int, false);
+        loop_ctx_t lc = {I->loop, NULL};
+        I->loop = &lc;
+        infer_expr(I, e->lhs, NULL);
+        I->loop = lc.outer;
+        sema_pop_scope(I);
+        t = lc.break_ty ? lc.break_ty : c->t_unit;
+        break;
+    }
+    case E_BREAK:
+    case E_CONTINUE:
+        if (!I->loop) {
+            diag_error(I->d, e->span, "'%s' outside of a loop", e->kind == E_BREAK ? "break" : "continue");
+        } else if (e->kind == E_BREAK && e->lhs) {
+            ty_t *v = infer_expr(I, e->lhs, NULL);
+            if (!I->loop->break_ty) I->loop->break_ty = v;
+            else infer_unify(I, e->lhs->span, I->loop->break_ty, v);
+        }
+        t = ty_var(c);
+        break;
+    case E_RETURN: {
+        ty_t *v = e->lhs ? infer_expr(I, e->lhs, I->ret_ty) : c->t_unit;
+        if (I->ret_ty) infer_unify(I, e->lhs ? e->lhs->span : e->span, I->ret_ty, v);
+        t = ty_var(c);
+        break;
+    }
+    case E_RECEIVE: {
+        ty_t *res = ty_var(c);
+        infer_arms(I, e->arms, e->narms, NULL, true, res);
+        if (e->cond) {
+            ty_t *tt = infer_expr(I, e->cond, c->t_int);
+            infer_unify(I, e->cond->span, c->t_int, tt);
+            if (e->lhs) infer_unify(I, e->lhs->span, res, infer_expr(I, e->lhs, res));
+        }
+        if (I->fn) I->fn->has_receive = true;
+        t = res;
+        break;
+    }
+    case E_SPAWN:
+        t = infer_spawn(I, e);
+        break;
+    case E_SEND: {
+        ty_t *p = infer_expr(I, e->lhs, c->t_pid);
+        infer_unify(I, e->lhs->span, c->t_pid, p);
+        infer_expr(I, e->rhs, NULL);
+        t = c->t_unit;
+        break;
+    }
+    case E_TRY_OP:
+        t = infer_expr(I, e->lhs, expected);
+        break;
+    case E_ASCRIBE: {
+        ty_t *at = sema_texpr(I, e->type, NULL, NULL, 0, false);
+        ty_t *v = infer_expr(I, e->lhs, at);
+        infer_unify(I, e->span, at, v);
+        t = at;
+        break;
+    }
+    case E_QUOTE:
+    case E_SPLICE:
+        diag_error(I->d, e->span, "templates (quote and ~splice) are not supported");
+        t = ty_var(c);
+        break;
+    }
+    if (!t) t = ty_var(c);
+    e->ty = t;
+    return t;
+}
+
+/* ---- argument mapping for later stages ------------------------------------------------------------------ */
+
+/*
+ * Maps a call expression onto fi's parameters: pargs[i] = the argument
+ * expression for parameter i, or NULL where the default applies. Returns
+ * false if the call's shape does not fit fi.
+ */
+bool sema_map_args(fn_info_t *fi, expr_t *e, bool has_recv, expr_t **pargs, bool *untuple) {
+    shape_t sh = {0};
+    if (has_recv) sh.recv = e->lhs;
+    sh.args = e->args;
+    sh.nargs = e->nargs;
+    int map[64];
+    if (fi->arity > 64 || !shape_map(fi, &sh, map, untuple)) return false;
+    if (*untuple) {
+        pargs[0] = has_recv ? e->lhs : e->args[0].value;
+        return true;
+    }
+    for (int i = 0; i < fi->arity; i++) pargs[i] = map[i] == -2 ? NULL : shape_arg_expr(&sh, map[i]);
+    return true;
+}
