@@ -1,7 +1,7 @@
 # Writes OUT: a C file holding every lib/*.nos as a string, in name order.
 file(GLOB files ${SRC_DIR}/*.nos)
 list(SORT files)
-set(body "/* Generated from lib/*.nos by cmake/EmbedPrelude.cmake. Do not edit. */\n#include <stddef.h>\n")
+set(body "/* Generated from the lib directory by cmake/EmbedPrelude.cmake. Do not edit. */\n#include <stddef.h>\n")
 set(table "")
 set(i 0)
 foreach(f ${files})

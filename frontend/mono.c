@@ -192,9 +192,9 @@ instance_t *mono_instance(mono_t *m, fn_info_t *fn, instance_t *parent, ty_t **t
     resolve_instance_pendings(m, in);
     in->type = mono_type(m, &in->subst, fn->type);
     if (ntargs == 0 && !parent)
-        in->symbol = fn->qname;
+        in->symbol = arena_sprintf(m->a, "N.%s", fn->qname);
     else
-        in->symbol = arena_sprintf(m->a, "%s$%d", fn->qname, in->id);
+        in->symbol = arena_sprintf(m->a, "N.%s$%d", fn->qname, in->id);
     vec_push(&m->instances, in);
     vec_push(&m->queue, in);
     return in;

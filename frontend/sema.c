@@ -890,6 +890,16 @@ static void generalize_group(infer_t *I, fn_info_t **members, int n, int level) 
     I->tc->level = saved;
 }
 
+static void raise_levels(ty_t *t, int level) {
+    t = ty_prune(t);
+    if (t->kind == TY_VAR) {
+        if (t->generic < 0) t->level = level;
+        return;
+    }
+    for (int i = 0; i < t->nargs; i++) raise_levels(t->args[i], level);
+    if (t->kind == TY_FUN) raise_levels(t->ret, level);
+}
+
 /*
  * Infers a named function (top-level or local) if not done yet. Calls from
  * inside a recursive group see the provisional (monomorphic) type.
@@ -922,6 +932,8 @@ void sema_infer_fn(infer_t *I, fn_info_t *fi) {
     vec_push(&g_stack, fr);
     I->tc->level++;
     fi->level = I->tc->level;
+    /* The provisional signature was made before inference: its variables belong here. */
+    raise_levels(fi->type, I->tc->level);
 
     infer_fn_body(I, fi);
 
