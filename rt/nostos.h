@@ -214,6 +214,253 @@ _Noreturn void nos_err_pow_negative(void);
 /* The message printed for an uncaught exception (what follows "Runtime error: "). */
 nos_str_t *nos_exc_message(const nos_type_t *t, nos_val_t v);
 
+/* ==== values: additions to the ABI (rt/types.c, str.c, strlib.c, numlib.c, list.c, map.c,
+ * bigint.c, array.c) =================================================================== */
+
+/* Descriptors of the other scalar and numeric base types (rt/types.c). */
+extern const nos_type_t nos_type_i8, nos_type_i16, nos_type_i32, nos_type_u8, nos_type_u16,
+    nos_type_u32, nos_type_u64, nos_type_f32, nos_type_bigint, nos_type_decimal;
+
+/* Float and Float32 in a word: the IEEE bits (Float32 in the low 32 bits). */
+static inline nos_val_t nos_val_of_float(double d)
+{
+    union { double d; nos_val_t v; } u = { .d = d };
+    return u.v;
+}
+static inline double nos_val_to_float(nos_val_t v)
+{
+    union { nos_val_t v; double d; } u = { .v = v };
+    return u.d;
+}
+static inline nos_val_t nos_val_of_f32(float f)
+{
+    union { float f; uint32_t u; } u = { .f = f };
+    return (nos_val_t)u.u;
+}
+static inline float nos_val_to_f32(nos_val_t v)
+{
+    union { uint32_t u; float f; } u = { .u = (uint32_t)v };
+    return u.f;
+}
+
+/* ---- tuples, variants, Option and Result ---------------------------------------------------- */
+
+/*
+ * Option and Result are ordinary variants declared in the prelude:
+ *   type Option[T] = Some(T) | None        Some = tag 0 (one field), None = tag 1 (no field)
+ *   type Result[T, E] = Ok(T) | Err(E)     Ok = tag 0 (one field),   Err = tag 1 (one field)
+ * A nullary constructor is a pointer to a constant nos_variant_t holding only the tag; any
+ * such pointer with the right tag is equal to any other (nothing compares variant pointers).
+ */
+enum { NOS_TAG_SOME = 0, NOS_TAG_NONE = 1, NOS_TAG_OK = 0, NOS_TAG_ERR = 1 };
+
+nos_val_t *nos_tuple_new(uint32_t n);                  /* n zeroed words */
+nos_val_t *nos_tuple2(nos_val_t a, nos_val_t b);
+nos_variant_t *nos_variant_new(int64_t tag, uint32_t nfields); /* fields zeroed */
+nos_variant_t *nos_some(nos_val_t v);
+nos_variant_t *nos_none(void);                          /* a shared constant */
+nos_variant_t *nos_ok(nos_val_t v);
+nos_variant_t *nos_err(nos_val_t v);
+
+/* ---- more strings (rt/str.c) ------------------------------------------------------------------ */
+
+/*
+ * Invariants of nos_str_t: data is UTF-8 (natives that take bytes from outside check with
+ * nos_utf8_valid), NUL-terminated, and never changes after the string is published. nchars is
+ * a cache filled on first use; a string constant emitted by the compiler (possibly in
+ * read-only memory) must carry its real nchars, never -1.
+ */
+nos_str_t *nos_str_empty(void);                                        /* the shared "" */
+nos_str_t *nos_str_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+nos_str_t *nos_str_concat_n(nos_str_t *const *parts, int64_t n);      /* interpolation */
+nos_str_t *nos_str_slice_bytes(nos_str_t *s, int64_t from, int64_t to); /* s[from..to), clamped */
+nos_str_t *nos_char_to_str(int32_t c);                                 /* 1-char String */
+bool nos_utf8_valid(const char *p, int64_t len);
+
+/* ---- string library (rt/strlib.c; exact semantics are documented there) ---------------------- */
+
+nos_list_t *nos_str_chars(nos_str_t *s);                  /* List[Char] */
+nos_str_t *nos_str_from_chars(nos_list_t *chars);
+nos_variant_t *nos_str_to_int(nos_str_t *s);              /* Option[Int] (toInt, parseInt) */
+nos_variant_t *nos_str_to_float(nos_str_t *s);            /* Option[Float] (toFloat, parseFloat) */
+nos_variant_t *nos_str_to_bigint(nos_str_t *s);           /* Option[BigInt] */
+nos_str_t *nos_str_trim(nos_str_t *s);
+nos_str_t *nos_str_trim_start(nos_str_t *s);
+nos_str_t *nos_str_trim_end(nos_str_t *s);
+nos_str_t *nos_str_to_upper(nos_str_t *s);
+nos_str_t *nos_str_to_lower(nos_str_t *s);
+bool nos_str_contains(nos_str_t *s, nos_str_t *sub);
+bool nos_str_starts_with(nos_str_t *s, nos_str_t *prefix);
+bool nos_str_ends_with(nos_str_t *s, nos_str_t *suffix);
+nos_str_t *nos_str_replace(nos_str_t *s, nos_str_t *from, nos_str_t *to);     /* first */
+nos_str_t *nos_str_replace_all(nos_str_t *s, nos_str_t *from, nos_str_t *to);
+int64_t nos_str_index_of(nos_str_t *s, nos_str_t *sub);        /* byte offset or -1 */
+int64_t nos_str_last_index_of(nos_str_t *s, nos_str_t *sub);
+nos_str_t *nos_str_substring(nos_str_t *s, int64_t start, int64_t end); /* char indices */
+nos_str_t *nos_str_repeat(nos_str_t *s, int64_t n);
+nos_str_t *nos_str_pad_start(nos_str_t *s, int64_t len, nos_str_t *pad);
+nos_str_t *nos_str_pad_end(nos_str_t *s, int64_t len, nos_str_t *pad);
+nos_str_t *nos_str_reverse(nos_str_t *s);
+nos_list_t *nos_str_lines(nos_str_t *s);
+nos_list_t *nos_str_words(nos_str_t *s);
+nos_list_t *nos_str_split(nos_str_t *s, nos_str_t *delim);
+nos_str_t *nos_str_join(nos_list_t *strs, nos_str_t *sep);        /* List[String] */
+nos_str_t *nos_str_join_chars(nos_list_t *chars, nos_str_t *sep); /* List[Char] */
+nos_str_t *nos_str_take(nos_str_t *s, int64_t n);
+nos_str_t *nos_str_drop(nos_str_t *s, int64_t n);
+bool nos_str_is_empty(nos_str_t *s);
+
+bool nos_char_is_digit(int32_t c);
+bool nos_char_is_alpha(int32_t c);
+bool nos_char_is_alnum(int32_t c);
+bool nos_char_is_upper(int32_t c);
+bool nos_char_is_lower(int32_t c);
+bool nos_char_is_whitespace(int32_t c);
+int32_t nos_char_to_upper(int32_t c);
+int32_t nos_char_to_lower(int32_t c);
+int32_t nos_char_from_int(int64_t n);   /* toChar: throws ("Panic", ...) if not a scalar value */
+
+/* ---- numbers (rt/numlib.c, rt/floatfmt.c) --------------------------------------------------- */
+
+int64_t nos_int_pow(int64_t base, int64_t exp);   /* wrapping; exp < 0 throws */
+int64_t nos_int_div(int64_t a, int64_t b);        /* truncating; b == 0 throws; MIN / -1 = MIN */
+int64_t nos_int_rem(int64_t a, int64_t b);        /* dividend's sign; b == 0 throws; MIN % -1 = 0 */
+int64_t nos_int_abs(int64_t n);                   /* wrapping: abs(MIN) = MIN */
+int64_t nos_float_to_int(double d);               /* truncate, saturate, NaN -> 0 (fptosi.sat) */
+int64_t nos_float_floor(double d);
+int64_t nos_float_ceil(double d);
+int64_t nos_float_round(double d);                /* half away from zero */
+nos_str_t *nos_int_to_str(int64_t n);
+nos_str_t *nos_uint_to_str(uint64_t n);
+nos_str_t *nos_f32_to_str(float f);               /* Float32 display: shortest, no exponent */
+/* Rust's i64/f64 from_str: no surrounding whitespace; true and *out on success. */
+bool nos_parse_int(const char *p, int64_t len, int64_t *out);
+bool nos_parse_float(const char *p, int64_t len, double *out);
+
+/* ---- more lists (rt/list.c) ------------------------------------------------------------------ */
+
+nos_list_t *nos_list_from_array(const nos_val_t *v, int64_t n);
+nos_list_t *nos_list_reverse(nos_list_t *l);
+nos_val_t nos_list_head(nos_list_t *l);                      /* throws IndexOutOfBounds */
+nos_list_t *nos_list_tail(nos_list_t *l);                    /* throws IndexOutOfBounds */
+nos_val_t nos_list_last(nos_list_t *l);                      /* throws IndexOutOfBounds */
+nos_list_t *nos_list_take(nos_list_t *l, int64_t n);
+nos_list_t *nos_list_drop(nos_list_t *l, int64_t n);
+bool nos_list_contains(const nos_type_t *elem, nos_list_t *l, nos_val_t x);
+/* Stable merge sorts. `elem` is the element type (not the list type). */
+nos_list_t *nos_list_sort(const nos_type_t *elem, nos_list_t *l);
+/* cmp: a Nostos closure (a, b) -> Int, called as
+ * ((int64_t (*)(nos_closure_t *, nos_val_t, nos_val_t))cmp->fn)(cmp, a, b); < 0 means a first. */
+nos_list_t *nos_list_sort_by(nos_list_t *l, nos_closure_t *cmp);
+
+/* ---- maps and sets (rt/map.c): persistent hash tries ----------------------------------------- */
+
+/*
+ * `mt` is the map's descriptor (NT_MAP: elems[0] key, elems[1] value) and `st` the set's
+ * (NT_SET: elems[0] element); keys are hashed and compared through them. The empty map or
+ * set is any nos_map_t/nos_set_t of size 0 (nos_map_empty returns a shared one); NULL is
+ * also accepted as empty everywhere. Iteration order (keys, values, toList, show) is the
+ * trie's order: deterministic for a given set of keys, otherwise unspecified.
+ */
+typedef struct nos_map nos_map_t;
+typedef struct nos_set nos_set_t;
+
+nos_map_t *nos_map_empty(void);
+int64_t nos_map_size(nos_map_t *m);
+nos_map_t *nos_map_insert(const nos_type_t *mt, nos_map_t *m, nos_val_t k, nos_val_t v);
+nos_map_t *nos_map_remove(const nos_type_t *mt, nos_map_t *m, nos_val_t k);
+bool nos_map_get(const nos_type_t *mt, nos_map_t *m, nos_val_t k, nos_val_t *out);
+bool nos_map_contains(const nos_type_t *mt, nos_map_t *m, nos_val_t k);
+nos_val_t nos_map_get_or_throw(const nos_type_t *mt, nos_map_t *m, nos_val_t k);
+nos_list_t *nos_map_keys(nos_map_t *m);
+nos_list_t *nos_map_values(nos_map_t *m);
+nos_list_t *nos_map_to_list(nos_map_t *m);                       /* List[(K, V)] */
+nos_map_t *nos_map_from_list(const nos_type_t *mt, nos_list_t *pairs); /* later pairs win */
+nos_map_t *nos_map_union(const nos_type_t *mt, nos_map_t *a, nos_map_t *b); /* a wins */
+nos_map_t *nos_map_intersection(const nos_type_t *mt, nos_map_t *a, nos_map_t *b); /* a's values */
+nos_map_t *nos_map_difference(const nos_type_t *mt, nos_map_t *a, nos_map_t *b);
+
+/* Iteration without allocation: `it` must be zeroed before the first call. */
+typedef struct nos_map_iter {
+    void *stack[16];
+    uint32_t pos[16];
+    int32_t depth;
+    int32_t started;
+} nos_map_iter_t;
+bool nos_map_next(nos_map_t *m, nos_map_iter_t *it, nos_val_t *k, nos_val_t *v);
+bool nos_set_next(nos_set_t *s, nos_map_iter_t *it, nos_val_t *x);
+
+nos_set_t *nos_set_empty(void);
+int64_t nos_set_size(nos_set_t *s);
+nos_set_t *nos_set_insert(const nos_type_t *st, nos_set_t *s, nos_val_t x);
+nos_set_t *nos_set_remove(const nos_type_t *st, nos_set_t *s, nos_val_t x);
+bool nos_set_contains(const nos_type_t *st, nos_set_t *s, nos_val_t x);
+nos_list_t *nos_set_to_list(nos_set_t *s);
+nos_set_t *nos_set_from_list(const nos_type_t *st, nos_list_t *xs);
+nos_set_t *nos_set_union(const nos_type_t *st, nos_set_t *a, nos_set_t *b);
+nos_set_t *nos_set_intersection(const nos_type_t *st, nos_set_t *a, nos_set_t *b);
+nos_set_t *nos_set_difference(const nos_type_t *st, nos_set_t *a, nos_set_t *b);
+nos_set_t *nos_set_symmetric_difference(const nos_type_t *st, nos_set_t *a, nos_set_t *b);
+bool nos_set_is_subset(const nos_type_t *st, nos_set_t *a, nos_set_t *b);        /* a ⊆ b */
+bool nos_set_is_proper_subset(const nos_type_t *st, nos_set_t *a, nos_set_t *b);
+
+/* ---- BigInt and Decimal (rt/bigint.c) ----------------------------------------------------------- */
+
+/* value = sign * sum(d[i] * 2^(32 i)); n == 0 exactly for zero (then sign == 0). Immutable. */
+typedef struct nos_bigint {
+    int32_t sign;       /* -1, 0 or 1 */
+    uint32_t n;         /* limbs in use; d[n - 1] != 0 */
+    uint32_t d[];
+} nos_bigint_t;
+
+/* value = mant / 10^scale. Immutable. */
+typedef struct nos_decimal {
+    nos_bigint_t *mant;
+    int64_t scale;      /* 0 ..= 28 */
+} nos_decimal_t;
+
+nos_bigint_t *nos_bigint_from_i64(int64_t n);
+nos_bigint_t *nos_bigint_parse(const char *p, int64_t len);     /* NULL if not [+-]digits */
+nos_bigint_t *nos_bigint_add(nos_bigint_t *a, nos_bigint_t *b);
+nos_bigint_t *nos_bigint_sub(nos_bigint_t *a, nos_bigint_t *b);
+nos_bigint_t *nos_bigint_mul(nos_bigint_t *a, nos_bigint_t *b);
+nos_bigint_t *nos_bigint_div(nos_bigint_t *a, nos_bigint_t *b); /* truncating; b == 0 throws */
+nos_bigint_t *nos_bigint_rem(nos_bigint_t *a, nos_bigint_t *b); /* dividend's sign */
+nos_bigint_t *nos_bigint_neg(nos_bigint_t *a);
+nos_bigint_t *nos_bigint_pow(nos_bigint_t *a, int64_t exp);     /* exp < 0 throws */
+int nos_bigint_cmp(nos_bigint_t *a, nos_bigint_t *b);
+int64_t nos_bigint_to_i64(nos_bigint_t *a);                     /* wrapping (low 64 bits) */
+double nos_bigint_to_float(nos_bigint_t *a);
+nos_str_t *nos_bigint_to_str(nos_bigint_t *a);
+
+nos_decimal_t *nos_decimal_from_i64(int64_t n);
+nos_decimal_t *nos_decimal_parse(const char *p, int64_t len);   /* NULL if invalid */
+nos_decimal_t *nos_decimal_add(nos_decimal_t *a, nos_decimal_t *b);
+nos_decimal_t *nos_decimal_sub(nos_decimal_t *a, nos_decimal_t *b);
+nos_decimal_t *nos_decimal_mul(nos_decimal_t *a, nos_decimal_t *b);
+nos_decimal_t *nos_decimal_div(nos_decimal_t *a, nos_decimal_t *b); /* b == 0 throws */
+nos_decimal_t *nos_decimal_rem(nos_decimal_t *a, nos_decimal_t *b);
+nos_decimal_t *nos_decimal_neg(nos_decimal_t *a);
+int nos_decimal_cmp(nos_decimal_t *a, nos_decimal_t *b);        /* numeric: 1.50 == 1.5 */
+double nos_decimal_to_float(nos_decimal_t *a);
+nos_str_t *nos_decimal_to_str(nos_decimal_t *a);                /* keeps the scale: 1.50 */
+
+/* ---- typed arrays (rt/array.c): mutable, fixed length, zero-filled ------------------------------ */
+
+typedef struct nos_array {
+    int64_t len;
+    int64_t data[];     /* len int64_t, len double or len float (packed), by the array's kind */
+} nos_array_t;
+static inline int64_t *nos_array_i64(nos_array_t *a) { return a->data; }
+static inline double *nos_array_f64(nos_array_t *a) { return (double *)(void *)a->data; }
+static inline float *nos_array_f32(nos_array_t *a) { return (float *)(void *)a->data; }
+
+nos_array_t *nos_array_new(uint32_t kind, int64_t len);  /* NT_ARRAY_I64 / _F64 / _F32 */
+nos_val_t nos_array_get(uint32_t kind, nos_array_t *a, int64_t i);        /* throws */
+void nos_array_set(uint32_t kind, nos_array_t *a, int64_t i, nos_val_t v); /* throws */
+nos_array_t *nos_array_from_list(uint32_t kind, nos_list_t *l);
+nos_list_t *nos_array_to_list(uint32_t kind, nos_array_t *a);  /* F32 elements read back as Float */
+
 /* ---- processes (rt/sched.c and friends) ---------------------------------------------------------- */
 
 typedef struct nos_pid nos_pid_t;   /* opaque handle; its number shows as <pid:N> */
