@@ -115,6 +115,9 @@ void nos__map_each(nos_map_t *m, void (*f)(nos_val_t k, nos_val_t v, void *ctx),
 void nos__set_each(nos_set_t *s, void (*f)(nos_val_t x, nos_val_t unused, void *ctx), void *ctx);
 bool nos__map_eq(const nos_type_t *mt, nos_map_t *a, nos_map_t *b);
 bool nos__set_eq(const nos_type_t *st, nos_set_t *a, nos_set_t *b);
+/* ANDed into every key hash; unit tests narrow it to force collisions. Never set it in a
+ * program with live maps (their keys would no longer be found). */
+extern uint64_t nos__map_hash_mask;
 
 /* ---- BigInt / Decimal (rt/bigint.c) --------------------------------------------------------- */
 

@@ -144,6 +144,7 @@ void nos__uncaught(const nos_type_t *t, nos_val_t v)
         }                                                        \
         (t_out) = f_.type;                                       \
         (v_out) = f_.value;                                      \
+        (void)(t_out);                                           \
     } while (0)
 
 /* The (kind, message) of a caught runtime error. */
