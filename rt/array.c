@@ -83,3 +83,133 @@ nos_list_t *nos_array_to_list(uint32_t kind, nos_array_t *a)
         r = nos_list_cons(nos_array_get(kind, a, i), r);
     return r;
 }
+
+/* ---- per-kind entry points in natural C types (codegen and lib/collections.nos) -------- */
+
+nos_array_t *nos_array_i64_new(int64_t n)
+{
+    return nos_array_new(NT_ARRAY_I64, n);
+}
+
+nos_array_t *nos_array_f64_new(int64_t n)
+{
+    return nos_array_new(NT_ARRAY_F64, n);
+}
+
+nos_array_t *nos_array_f32_new(int64_t n)
+{
+    return nos_array_new(NT_ARRAY_F32, n);
+}
+
+nos_array_t *nos_array_i64_make(int64_t n, int64_t x)
+{
+    nos_array_t *a = nos_array_new(NT_ARRAY_I64, n);
+    for (int64_t i = 0; i < n; i++)
+        nos_array_i64(a)[i] = x;
+    return a;
+}
+
+nos_array_t *nos_array_f64_make(int64_t n, double x)
+{
+    nos_array_t *a = nos_array_new(NT_ARRAY_F64, n);
+    for (int64_t i = 0; i < n; i++)
+        nos_array_f64(a)[i] = x;
+    return a;
+}
+
+nos_array_t *nos_array_f32_make(int64_t n, double x)
+{
+    nos_array_t *a = nos_array_new(NT_ARRAY_F32, n);
+    for (int64_t i = 0; i < n; i++)
+        nos_array_f32(a)[i] = (float)x;
+    return a;
+}
+
+int64_t nos_array_length(nos_array_t *a)
+{
+    return a->len;
+}
+
+int64_t nos_array_i64_get(nos_array_t *a, int64_t i)
+{
+    check(NT_ARRAY_I64, a, i);
+    return nos_array_i64(a)[i];
+}
+
+double nos_array_f64_get(nos_array_t *a, int64_t i)
+{
+    check(NT_ARRAY_F64, a, i);
+    return nos_array_f64(a)[i];
+}
+
+double nos_array_f32_get(nos_array_t *a, int64_t i)
+{
+    check(NT_ARRAY_F32, a, i);
+    return nos_array_f32(a)[i];
+}
+
+void nos_array_i64_set(nos_array_t *a, int64_t i, int64_t x)
+{
+    check(NT_ARRAY_I64, a, i);
+    nos_array_i64(a)[i] = x;
+}
+
+void nos_array_f64_set(nos_array_t *a, int64_t i, double x)
+{
+    check(NT_ARRAY_F64, a, i);
+    nos_array_f64(a)[i] = x;
+}
+
+void nos_array_f32_set(nos_array_t *a, int64_t i, double x)
+{
+    check(NT_ARRAY_F32, a, i);
+    nos_array_f32(a)[i] = (float)x;
+}
+
+nos_array_t *nos_array_i64_set_ret(nos_array_t *a, int64_t i, int64_t x)
+{
+    nos_array_i64_set(a, i, x);
+    return a;
+}
+
+nos_array_t *nos_array_f64_set_ret(nos_array_t *a, int64_t i, double x)
+{
+    nos_array_f64_set(a, i, x);
+    return a;
+}
+
+nos_array_t *nos_array_f32_set_ret(nos_array_t *a, int64_t i, double x)
+{
+    nos_array_f32_set(a, i, x);
+    return a;
+}
+
+nos_array_t *nos_array_i64_from_list(nos_list_t *l)
+{
+    return nos_array_from_list(NT_ARRAY_I64, l);
+}
+
+nos_array_t *nos_array_f64_from_list(nos_list_t *l)
+{
+    return nos_array_from_list(NT_ARRAY_F64, l);
+}
+
+nos_array_t *nos_array_f32_from_list(nos_list_t *l)
+{
+    return nos_array_from_list(NT_ARRAY_F32, l);
+}
+
+nos_list_t *nos_array_i64_to_list(nos_array_t *a)
+{
+    return nos_array_to_list(NT_ARRAY_I64, a);
+}
+
+nos_list_t *nos_array_f64_to_list(nos_array_t *a)
+{
+    return nos_array_to_list(NT_ARRAY_F64, a);
+}
+
+nos_list_t *nos_array_f32_to_list(nos_array_t *a)
+{
+    return nos_array_to_list(NT_ARRAY_F32, a);
+}

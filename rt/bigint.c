@@ -12,6 +12,7 @@
  * Comparison is numeric (1.50 == 1.5) and display keeps the scale ("1.50").
  * All values are immutable; any thread.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -561,4 +562,105 @@ uint64_t nos__decimal_hash(nos_decimal_t *a)
     if (!m->n)
         s = 0;
     return nos__bigint_hash(m) * 1099511628211ull ^ (uint64_t)s;
+}
+
+/* ---- entry points used by generated code ---------------------------------------------------- */
+
+/* Copy of a literal's text without '_' separators and without a trailing suffix letter. */
+static nos_str_t *literal_digits(nos_str_t *text, char suffix)
+{
+    nos__sb_t b;
+    nos__sb_init(&b, text->len);
+    for (int64_t i = 0; i < text->len; i++)
+        if (text->data[i] != '_')
+            nos__sb_addc(&b, text->data[i]);
+    nos_str_t *s = nos__sb_finish(&b);
+    if (s->len > 0 && s->data[s->len - 1] == suffix)
+        s = nos_str_new(s->data, s->len - 1);
+    return s;
+}
+
+/* A BigInt literal: the text of `123n` ("123", "123n" and "1_000" are accepted). */
+nos_bigint_t *nos_bigint_lit(nos_str_t *text)
+{
+    nos_str_t *s = literal_digits(text, 'n');
+    nos_bigint_t *r = nos_bigint_parse(s->data, s->len);
+    if (!r)
+        nos__fatal("bad BigInt literal '%s'", text->data);
+    return r;
+}
+
+/* A Decimal literal: the text of `3.14d` ("3.14", "3.14d", "10" are accepted). */
+nos_decimal_t *nos_decimal_lit(nos_str_t *text)
+{
+    nos_str_t *s = literal_digits(text, 'd');
+    nos_decimal_t *r = nos_decimal_parse(s->data, s->len);
+    if (!r)
+        nos__fatal("bad Decimal literal '%s'", text->data);
+    return r;
+}
+
+nos_bigint_t *nos_bigint_abs(nos_bigint_t *a)
+{
+    return a->sign < 0 ? nos_bigint_neg(a) : a;
+}
+
+nos_decimal_t *nos_decimal_abs(nos_decimal_t *a)
+{
+    return a->mant->sign < 0 ? nos_decimal_neg(a) : a;
+}
+
+/* a ** b for BigInt b: b < 0 throws; |a| <= 1 needs no big exponent. */
+nos_bigint_t *nos_bigint_pow_big(nos_bigint_t *a, nos_bigint_t *b)
+{
+    if (b->sign < 0)
+        nos_err_pow_negative();
+    if (a->n == 0)
+        return b->n == 0 ? nos_bigint_from_i64(1) : a;
+    if (a->n == 1 && a->d[0] == 1)
+        return a->sign > 0 || !b->n || !(b->d[0] & 1) ? nos_bigint_from_i64(1) : a;
+    if (b->n > 1)
+        nos_throw_error("Panic", "BigInt exponent too large");
+    return nos_bigint_pow(a, (int64_t)b->d[0]);
+}
+
+/*
+ * Decimal from a Float: the shortest decimal that reads back as the Float (so 0.1 becomes
+ * 0.1, as rust_decimal's from_f64 does), rounded to 28 decimals. NaN and infinities throw.
+ */
+nos_decimal_t *nos_decimal_from_float(double d)
+{
+    if (!isfinite(d))
+        nos_throw_error("Panic", "Cannot convert %s to Decimal", isnan(d) ? "NaN" : "infinity");
+    nos_str_t *s = nos_float_to_str(d);
+    nos_decimal_t *r = nos_decimal_parse(s->data, s->len);
+    if (!r)
+        nos__fatal("nos_decimal_from_float: cannot parse %s", s->data);
+    /* Whole values print as "N.0": drop that scale. */
+    if (d == (double)(int64_t)d && r->scale == 1)
+        r = dec_make(nos_bigint_div(r->mant, nos_bigint_from_i64(10)), 0);
+    return r;
+}
+
+/*
+ * a ** b: an integral b uses repeated multiplication (b < 0 gives 1 / a^-b, rounded to 28
+ * decimals); a fractional b goes through Float pow.
+ */
+nos_decimal_t *nos_decimal_pow(nos_decimal_t *a, nos_decimal_t *b)
+{
+    nos_bigint_t *p = pow10_big(b->scale), *q, *r;
+    divmod(b->mant, p, &q, &r);
+    if (r->n == 0 && q->n <= 1) {
+        int64_t e = q->n ? (int64_t)q->d[0] : 0;
+        nos_decimal_t *acc = nos_decimal_from_i64(1), *base = a;
+        while (e) {
+            if (e & 1)
+                acc = nos_decimal_mul(acc, base);
+            e >>= 1;
+            if (e)
+                base = nos_decimal_mul(base, base);
+        }
+        return q->sign < 0 ? nos_decimal_div(nos_decimal_from_i64(1), acc) : acc;
+    }
+    return nos_decimal_from_float(pow(nos_decimal_to_float(a), nos_decimal_to_float(b)));
 }

@@ -170,3 +170,13 @@ nos_str_t *nos_exc_message(const nos_type_t *t, nos_val_t v)
     nos__show_into(&b, t, v, false);
     return nos__sb_finish(&b);
 }
+
+/* assert(c, msg) with a String message: "Assertion failed: <msg>". */
+void nos_err_assert_str(nos_str_t *msg)
+{
+    nos__sb_t b;
+    nos__sb_init(&b, msg->len + 20);
+    nos__sb_adds(&b, "Assertion failed: ");
+    nos__sb_add_str(&b, msg);
+    nos__throw_kind("Panic", nos__sb_finish(&b));
+}

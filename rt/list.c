@@ -197,3 +197,22 @@ nos_list_t *nos_list_sort_by(nos_list_t *l, nos_closure_t *cmp)
 {
     return sort_list(l, cmp_by_closure, cmp);
 }
+
+/*
+ * set(xs, i, v) and `xs[i] = v`: a list equal to xs with element i replaced by v (the cells
+ * before i are copied, the rest shared). Like the reference's stdlib `set`, an index
+ * outside [0, length) leaves the list as it is.
+ */
+nos_list_t *nos_list_set(nos_list_t *l, int64_t i, nos_val_t v)
+{
+    if (i < 0 || nos_list_drop(l, i) == NULL)
+        return l;
+    nos_list_t *head = NULL, **tailp = &head;
+    for (; i > 0; i--, l = l->tail) {
+        nos_list_t *c = nos_list_cons(l->head, NULL);
+        *tailp = c;
+        tailp = &c->tail;
+    }
+    *tailp = nos_list_cons(v, l->tail);
+    return head;
+}

@@ -710,3 +710,27 @@ bool nos__set_eq(const nos_type_t *st, nos_set_t *a, nos_set_t *b)
 {
     return nos_set_size(a) == nos_set_size(b) && nos_set_is_subset(st, a, b);
 }
+
+/* ---- entry points used by lib/collections.nos -------------------------------------------- */
+
+/* Map.get(k) / m[k]: the value, or () (the word 0) when the key is absent (the reference). */
+nos_val_t nos_map_get_or_unit(const nos_type_t *mt, nos_map_t *m, nos_val_t k)
+{
+    nos_val_t v = 0;
+    nos_map_get(mt, m, k, &v);
+    return v;
+}
+
+/* Map.lookup(k): Some(value) or None. */
+nos_variant_t *nos_map_lookup(const nos_type_t *mt, nos_map_t *m, nos_val_t k)
+{
+    nos_val_t v;
+    return nos_map_get(mt, m, k, &v) ? nos_some(v) : nos_none();
+}
+
+/* Union where b's value wins on a shared key (LANGUAGE.md 2.3's "merge"; note that the
+ * reference's Map.union keeps a's value: that is nos_map_union). */
+nos_map_t *nos_map_union_right(const nos_type_t *mt, nos_map_t *a, nos_map_t *b)
+{
+    return nos_map_union(mt, b, a);
+}

@@ -461,6 +461,45 @@ void nos_array_set(uint32_t kind, nos_array_t *a, int64_t i, nos_val_t v); /* th
 nos_array_t *nos_array_from_list(uint32_t kind, nos_list_t *l);
 nos_list_t *nos_array_to_list(uint32_t kind, nos_array_t *a);  /* F32 elements read back as Float */
 
+/* ---- entry points in natural C types for codegen and the lib/ natives --------------------- */
+
+nos_val_t nos_map_get_or_unit(const nos_type_t *mt, nos_map_t *m, nos_val_t k); /* absent: 0 = () */
+nos_variant_t *nos_map_lookup(const nos_type_t *mt, nos_map_t *m, nos_val_t k); /* Option[V] */
+nos_map_t *nos_map_union_right(const nos_type_t *mt, nos_map_t *a, nos_map_t *b); /* b wins */
+nos_list_t *nos_list_set(nos_list_t *l, int64_t i, nos_val_t v);    /* out of range: l itself */
+_Noreturn void nos_err_assert_str(nos_str_t *msg);                 /* "Assertion failed: msg" */
+
+nos_bigint_t *nos_bigint_lit(nos_str_t *text);           /* "123" / "123n" / "1_000" */
+nos_decimal_t *nos_decimal_lit(nos_str_t *text);         /* "3.14" / "3.14d" */
+nos_bigint_t *nos_bigint_abs(nos_bigint_t *a);
+nos_bigint_t *nos_bigint_pow_big(nos_bigint_t *a, nos_bigint_t *exp);
+nos_decimal_t *nos_decimal_abs(nos_decimal_t *a);
+nos_decimal_t *nos_decimal_pow(nos_decimal_t *a, nos_decimal_t *exp);
+nos_decimal_t *nos_decimal_from_float(double d);         /* shortest digits; NaN/inf throw */
+
+nos_array_t *nos_array_i64_new(int64_t n);
+nos_array_t *nos_array_f64_new(int64_t n);
+nos_array_t *nos_array_f32_new(int64_t n);
+nos_array_t *nos_array_i64_make(int64_t n, int64_t x);
+nos_array_t *nos_array_f64_make(int64_t n, double x);
+nos_array_t *nos_array_f32_make(int64_t n, double x);
+int64_t nos_array_length(nos_array_t *a);
+int64_t nos_array_i64_get(nos_array_t *a, int64_t i);    /* all get/set throw IndexOutOfBounds */
+double nos_array_f64_get(nos_array_t *a, int64_t i);
+double nos_array_f32_get(nos_array_t *a, int64_t i);
+void nos_array_i64_set(nos_array_t *a, int64_t i, int64_t x);
+void nos_array_f64_set(nos_array_t *a, int64_t i, double x);
+void nos_array_f32_set(nos_array_t *a, int64_t i, double x);
+nos_array_t *nos_array_i64_set_ret(nos_array_t *a, int64_t i, int64_t x); /* returns a */
+nos_array_t *nos_array_f64_set_ret(nos_array_t *a, int64_t i, double x);
+nos_array_t *nos_array_f32_set_ret(nos_array_t *a, int64_t i, double x);
+nos_array_t *nos_array_i64_from_list(nos_list_t *l);
+nos_array_t *nos_array_f64_from_list(nos_list_t *l);
+nos_array_t *nos_array_f32_from_list(nos_list_t *l);
+nos_list_t *nos_array_i64_to_list(nos_array_t *a);
+nos_list_t *nos_array_f64_to_list(nos_array_t *a);
+nos_list_t *nos_array_f32_to_list(nos_array_t *a);
+
 /* ---- processes (rt/sched.c and friends) ---------------------------------------------------------- */
 
 typedef struct nos_pid nos_pid_t;   /* opaque handle; its number shows as <pid:N> */

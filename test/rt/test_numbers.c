@@ -154,3 +154,51 @@ TEST(typed_arrays)
     CHECK(nos_eq(&t_list_float, V(nos_array_to_list(NT_ARRAY_F64, d)), V(l)));
     CHECK(nos_array_to_list(NT_ARRAY_I64, nos_array_new(NT_ARRAY_I64, 0)) == NULL);
 }
+
+TEST(codegen_entry_points)
+{
+    CHECK_STR(nos_bigint_to_str(nos_bigint_lit(S("1_000n"))), "1000");
+    CHECK_STR(nos_bigint_to_str(nos_bigint_lit(S("42"))), "42");
+    CHECK_STR(nos_decimal_to_str(nos_decimal_lit(S("3.14d"))), "3.14");
+    CHECK_STR(nos_decimal_to_str(nos_decimal_lit(S("10"))), "10");
+    CHECK_STR(nos_bigint_to_str(nos_bigint_abs(big("-5"))), "5");
+    CHECK_STR(nos_decimal_to_str(nos_decimal_abs(dec("-0.5"))), "0.5");
+    CHECK_STR(nos_bigint_to_str(nos_bigint_pow_big(big("3"), big("4"))), "81");
+    CHECK_STR(nos_bigint_to_str(nos_bigint_pow_big(big("-1"), big("99999999999999999999999"))), "-1");
+    CHECK_STR(nos_decimal_to_str(nos_decimal_pow(dec("1.5"), dec("2"))), "2.25");
+    CHECK_STR(nos_decimal_to_str(nos_decimal_pow(dec("2"), dec("-2"))), "0.25");
+    CHECK_STR(nos_decimal_to_str(nos_decimal_from_float(0.1)), "0.1");
+    CHECK_STR(nos_decimal_to_str(nos_decimal_from_float(3.0)), "3");
+    const nos_type_t *t;
+    nos_val_t v;
+    CATCH(t, v, nos_bigint_pow_big(big("2"), big("-1")));
+    CATCH(t, v, nos_decimal_from_float(0.0 / 0.0));
+    CATCH(t, v, nos_err_assert_str(S("boom")));
+    CHECK_STR(err_msg(v), "Assertion failed: boom");
+
+    nos_array_t *a = nos_array_i64_make(3, 7);
+    CHECK(nos_array_length(a) == 3 && nos_array_i64_get(a, 2) == 7);
+    CHECK(nos_array_i64_set_ret(a, 0, 1) == a && nos_array_i64_get(a, 0) == 1);
+    nos_array_t *f = nos_array_f32_make(2, 0.5);
+    nos_array_f32_set(f, 1, 2.25);
+    CHECK(nos_array_f32_get(f, 0) == 0.5 && nos_array_f32_get(f, 1) == 2.25);
+    nos_array_t *d = nos_array_f64_from_list(nos_array_f32_to_list(f));
+    CHECK(nos_array_f64_get(d, 1) == 2.25);
+    CATCH(t, v, nos_array_f64_get(d, 2));
+    CHECK(nos_list_length(nos_array_i64_to_list(nos_array_i64_new(4))) == 4);
+
+    /* map helpers */
+    nos_map_t *m = nos_map_insert(&t_map_int_int, NULL, 1, 10);
+    CHECK(nos_map_get_or_unit(&t_map_int_int, m, 1) == 10 && nos_map_get_or_unit(&t_map_int_int, m, 2) == 0);
+    CHECK_STR(nos_show(&t_option_int, V(nos_map_lookup(&t_map_int_int, m, 1))), "Some(10)");
+    CHECK_STR(nos_show(&t_option_int, V(nos_map_lookup(&t_map_int_int, m, 3))), "None");
+    nos_map_t *m2 = nos_map_insert(&t_map_int_int, NULL, 1, 20);
+    CHECK(nos_map_get_or_unit(&t_map_int_int, nos_map_union_right(&t_map_int_int, m, m2), 1) == 20);
+    CHECK(nos_map_get_or_unit(&t_map_int_int, nos_map_union(&t_map_int_int, m, m2), 1) == 10);
+
+    /* list set */
+    nos_list_t *l = nos_list_range(0, 4);
+    CHECK_STR(nos_show(&t_list_int, V(nos_list_set(l, 2, 9))), "[0, 1, 9, 3]");
+    CHECK(nos_list_set(l, 4, 9) == l && nos_list_set(l, -1, 9) == l);
+    CHECK(nos_list_set(l, 0, 9)->tail == l->tail);
+}
