@@ -193,6 +193,9 @@ static void describe(parser_t *p, token_t *t, char *buf, size_t n) {
 static void error_at(parser_t *p, span_t sp, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Past the diagnostics limit errors are only counted: no message is built. */
+static bool over_limit(parser_t *p) { return p->d->max_errors > 0 && p->d->nerrors >= p->d->max_errors; }
+
 static void error_at(parser_t *p, span_t sp, const char *fmt, ...) {
     if (p->spec) {
         p->spec_failed = true;
@@ -200,6 +203,10 @@ static void error_at(parser_t *p, span_t sp, const char *fmt, ...) {
     }
     if (p->panic) return;
     p->panic = true;
+    if (over_limit(p)) {
+        diag_error(p->d, sp, "too many errors");
+        return;
+    }
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -267,7 +274,8 @@ static void expect_close(parser_t *p, int open, tok_kind_t closer) {
         return;
     }
     int m = match_of(p, open);
-    if (p->panic) {
+    if (p->panic || over_limit(p)) {
+        if (!p->panic) error_at(p, cur(p)->span, "expected a closing bracket");
         if (m >= p->pos) {
             while (p->pos < m) advance(p);
             advance(p);
@@ -357,14 +365,22 @@ static sym_t tok_sym(parser_t *p, token_t *t) {
     return sym_intern(p->syms, p->src + t->span.start, t->span.end - t->span.start);
 }
 
-static sym_t sym_dotted(parser_t *p, sym_t a, sym_t b) {
-    size_t na = strlen(a), nb = strlen(b);
-    char *buf = xmalloc(na + nb + 2);
-    memcpy(buf, a, na);
-    buf[na] = '.';
-    memcpy(buf + na + 1, b, nb);
-    sym_t s = sym_intern(p->syms, buf, na + nb + 1);
-    free(buf);
+/*
+ * Reads `Name {"." Name}` (dotted_ok tells which tokens may follow a dot) into
+ * one interned "A.B.C"; the text is built once, so long paths stay linear.
+ */
+static sym_t parse_dotted(parser_t *p, bool (*dotted_ok)(tok_kind_t)) {
+    token_t *t = advance(p);
+    if (!(at(p, TOK_DOT) && dotted_ok(kind_at(p, p->pos + 1)))) return tok_sym(p, t);
+    sbuf_t b = {0};
+    sb_puts(&b, tok_sym(p, t));
+    while (at(p, TOK_DOT) && dotted_ok(kind_at(p, p->pos + 1))) {
+        advance(p);
+        sb_putc(&b, '.');
+        sb_puts(&b, tok_sym(p, advance(p)));
+    }
+    sym_t s = sym_intern(p->syms, b.data, b.len);
+    sb_free(&b);
     return s;
 }
 
@@ -481,15 +497,10 @@ static void parse_type_list(parser_t *p, tok_kind_t closer, texpr_t ***out, int 
     FREEZE(p, v, *out, *n);
 }
 
-/* qualified = Name {"." Name} (lower-case module parts allowed before the last) */
-static sym_t parse_qualified(parser_t *p) {
-    sym_t name = tok_sym(p, advance(p));
-    while (at(p, TOK_DOT) && (is_uname(kind_at(p, p->pos + 1)) || is_lname(kind_at(p, p->pos + 1)))) {
-        advance(p);
-        name = sym_dotted(p, name, tok_sym(p, advance(p)));
-    }
-    return name;
-}
+static bool is_any_name(tok_kind_t k) { return is_lname(k) || is_uname(k); }
+
+/* qualified = Name {"." Name} (lower-case module parts allowed) */
+static sym_t parse_qualified(parser_t *p) { return parse_dotted(p, is_any_name); }
 
 /*
  * type_atom = qualified ["[" types "]"] | name | "{" name ":" type {"," ...} "}"
@@ -691,11 +702,7 @@ static void parse_pat_list(parser_t *p, tok_kind_t closer, pat_t ***out, int *n)
 
 /* ctor_pat = Qualified ["(" patterns ")" | "(" name ":" pattern {...} ")" | "{" fields "}"] */
 static pat_t *parse_ctor_pattern(parser_t *p, uint32_t start) {
-    sym_t name = tok_sym(p, advance(p));
-    while (at(p, TOK_DOT) && is_uname(kind_at(p, p->pos + 1))) {
-        advance(p);
-        name = sym_dotted(p, name, tok_sym(p, advance(p)));
-    }
+    sym_t name = parse_dotted(p, is_uname);
     pat_t *q = new_pat(p, P_CTOR, start);
     q->name = name;
     q->ctor_args = CTOR_UNIT;
@@ -1110,8 +1117,17 @@ static expr_t *parse_string(parser_t *p) {
     uint32_t i = from;
     while (i < to) {
         if (src[i] == '\\' && i + 1 < to) {
-            decode_into(&lit, src, i, i + 2);
-            i += 2;
+            /* A known escape is two bytes; an unknown one keeps its backslash and
+               the next byte is read normally, so "\${x}" still interpolates (as in
+               the reference, which decodes first and then looks for `${`). */
+            int v = interp_escape((unsigned char)src[i + 1]);
+            if (v >= 0) {
+                sb_putc(&lit, (char)v);
+                i += 2;
+            } else {
+                sb_putc(&lit, '\\');
+                i += 1;
+            }
             continue;
         }
         if (src[i] == '$' && i + 1 < to && src[i + 1] == '{') {
@@ -1710,14 +1726,26 @@ static expr_t *parse_primary(parser_t *p) {
     return error_expr(p);
 }
 
-/* The dotted name of a chain of names (a, a.b, A.B), or NULL. */
-static sym_t name_chain(parser_t *p, expr_t *e) {
-    if (e->kind == E_VAR) return e->name;
-    if (e->kind == E_FIELD) {
-        sym_t base = name_chain(p, e->lhs);
-        return base ? sym_dotted(p, base, e->name) : NULL;
+/* The dotted name "a.b.C" of a chain of names a.b followed by C, or NULL. */
+static sym_t name_chain(parser_t *p, expr_t *e, sym_t last) {
+    int n = 1;
+    expr_t *x = e;
+    while (x->kind == E_FIELD) x = x->lhs, n++;
+    if (x->kind != E_VAR) return NULL;
+    sym_t *parts = xmalloc(sizeof(sym_t) * (size_t)(n + 1));
+    int i = n;
+    parts[i--] = last;
+    for (x = e; x->kind == E_FIELD; x = x->lhs) parts[i--] = x->name;
+    parts[0] = x->name;
+    sbuf_t b = {0};
+    for (i = 0; i <= n; i++) {
+        if (i) sb_putc(&b, '.');
+        sb_puts(&b, parts[i]);
     }
-    return NULL;
+    sym_t s = sym_intern(p->syms, b.data, b.len);
+    sb_free(&b);
+    free(parts);
+    return s;
 }
 
 /*
@@ -1801,11 +1829,11 @@ static expr_t *parse_postfix(parser_t *p) {
             advance(p);
             sym_t name = tok_sym(p, t);
             if (at(p, TOK_LPAREN)) {
-                sym_t qual = is_uname(t->kind) ? name_chain(p, e) : NULL;
+                sym_t qual = is_uname(t->kind) ? name_chain(p, e, name) : NULL;
                 if (qual) {
                     /* Shape.Circle(1.0), mod.Type(x): a qualified constructor */
                     expr_t *c = new_expr(p, E_CTOR, start);
-                    c->name = sym_dotted(p, qual, name);
+                    c->name = qual;
                     c->name_span = t->span;
                     parse_args(p, &c->args, &c->nargs);
                     c->span = span_from(p, start);
@@ -2338,8 +2366,6 @@ static void parse_impl(parser_t *p, item_t *it) {
     FREEZE(p, v, it->fns, it->nfns);
     accept_after_nl(p, TOK_END);
 }
-
-static bool is_any_name(tok_kind_t k) { return is_lname(k) || is_uname(k); }
 
 /*
  * use = "use" name {"." name} ( "." "*" | "." "{" item {"," item} [","] "}" | ["as" name] )
