@@ -177,7 +177,8 @@ struct pat {
     X(E_RANGE)     /* [a..b], [a..=b]             lhs, rhs, inclusive */       \
     X(E_MAP)       /* %{k: v}                     keys = elems (even), values (odd) */ \
     X(E_SET)       /* #{a, b}                     elems */                     \
-    X(E_CTOR)      /* Point(1, 2), Some(x), None, Point(p, x: 1), Shape.Circle(1.0)  name, args */ \
+    X(E_CTOR)      /* Point(1, 2), Some(x), None(), Point(p, x: 1), Shape.Circle(1.0)  name, args; \
+                      always written with parentheses: a bare `None` is an E_VAR */ \
     X(E_BLOCK)     /* { s1; s2 }                  stmts */                     \
     X(E_TRY)       /* try e catch { arms } finally f   lhs, arms, rhs = finally */ \
     X(E_WHILE)     /* while c body                cond, lhs = body */          \
@@ -264,7 +265,8 @@ struct expr {
     int nelems;
     arg_t *args;             /* E_CALL, E_METHOD, E_CTOR */
     int nargs;
-    bool has_parens;         /* E_METHOD: x.f() vs x.f  (always true for E_METHOD) */
+    bool has_parens;         /* E_METHOD: x.f() vs x.f  (always true for E_METHOD);
+                                E_SPAWN: spawn(e) (true) vs spawn { ... } (false) */
     bool inclusive;          /* E_RANGE */
     texpr_t **targs;         /* E_CALL explicit type args f[Int](x) */
     int ntargs;
@@ -353,6 +355,7 @@ typedef struct fn_decl {
     clause_t *clauses;
     int nclauses;
     bool is_lambda;
+    bool is_template;      /* template name(fn) = quote { ... } (Tier 3) */
 
     /* sema: filled by resolution/inference (see sema.h) */
     void *sema;
@@ -430,7 +433,8 @@ struct item {
     int nfields;
     ctor_decl_t *ctors;         /* TB_VARIANT */
     int nctors;
-    texpr_t *alias;             /* TB_ALIAS; also I_IMPL's type and I_MVAR's type */
+    texpr_t *alias;             /* TB_ALIAS; also I_IMPL's type, I_MVAR's type and
+                                   I_BINDING's annotation (x: T = e), or NULL */
     /* I_TRAIT */
     sym_t *supers;
     int nsupers;
@@ -454,7 +458,12 @@ struct item {
     bool mutable_binding;       /* I_BINDING with var */
     pat_t *pat;                 /* I_BINDING */
     expr_t *value;
-    const char *str;            /* I_TEST name */
+    const char *str;            /* I_TEST name; I_EXTERN library ("from" string) */
+    /* I_EXTERN: `extern type T` sets name (fn NULL); `extern f(a: T) -> R from "lib"`
+       sets fn (one clause: annotated params and ret, body NULL) and str. */
+    expr_t **decorators;        /* @name / @name(args) before I_FN, I_TYPE (Tier 3):
+                                   E_VAR name or E_CALL of E_VAR name */
+    int ndecorators;
 
     /* sema */
     void *sema;
