@@ -500,9 +500,14 @@ nos_list_t *nos_array_i64_to_list(nos_array_t *a);
 nos_list_t *nos_array_f64_to_list(nos_array_t *a);
 nos_list_t *nos_array_f32_to_list(nos_array_t *a);
 
-/* ---- processes (rt/sched.c and friends) ---------------------------------------------------------- */
+/* ---- processes (rt/sched.c, proc.c, mailbox.c, timer.c, stack.c) ------------------------------------ */
 
-typedef struct nos_pid nos_pid_t;   /* opaque handle; its number shows as <pid:N> */
+/*
+ * Processes are stackful coroutines on N worker threads (NOSTOS_THREADS, default: CPUs).
+ * The contract for generated code (split-stack attribute, loop back-edge polls, linking
+ * with lld, which runtime calls are cheap) is at the top of rt/sched_internal.h.
+ */
+typedef struct nos_pid nos_pid_t;   /* a process; never reused; shows as <pid:N> */
 
 typedef struct nos_msg {
     struct nos_msg *next;
@@ -512,32 +517,51 @@ typedef struct nos_msg {
 
 /* Scan state of one `receive`; lives in the receiving frame. */
 typedef struct nos_recv {
-    nos_msg_t *cursor;       /* last message examined (NULL: start of mailbox) */
+    nos_msg_t *cursor;       /* where the scan is (NULL: start of mailbox) */
     int64_t deadline_ns;     /* monotonic deadline, or -1 for no `after` */
     uintptr_t reserved[2];
 } nos_recv_t;
 
 nos_pid_t *nos_spawn(nos_closure_t *body);                  /* body: nos_val_t fn(nos_closure_t *) */
 nos_pid_t *nos_self(void);
+/* Sends by pointer (mutable parts are copied); a dead target drops the message silently. */
 void nos_send(nos_pid_t *to, const nos_type_t *t, nos_val_t v);
 int64_t nos_pid_id(nos_pid_t *p);
 
 /*
  * receive { arms after T -> e }:
- *   nos_recv_begin(&r, T or -1);
+ *   nos_recv_begin(&r, T or -1);        // T is computed once, here; T = 0 polls
  *   for (;;) {
  *     nos_msg_t *m = nos_recv_next(&r);   // next unexamined message, oldest first;
  *                                         // parks until one arrives; NULL = timed out
  *     if (!m) { after-body; break; }
  *     if (arm i matches m) { nos_recv_take(&r, m); arm body; break; }
  *   }
+ * Unmatched messages stay in the mailbox, in order (true selective receive). Arms check
+ * m->type == &descriptor before matching m->value. m->value stays valid after take
+ * (m->type does not).
  */
 void nos_recv_begin(nos_recv_t *r, int64_t timeout_ms);
 nos_msg_t *nos_recv_next(nos_recv_t *r);
 void nos_recv_take(nos_recv_t *r, nos_msg_t *m);
 
-void nos_sleep(int64_t ms);
+void nos_sleep(int64_t ms);   /* parks only the caller */
 void nos_yield(void);
+
+/* Loop back-edge poll: call when the stack limit reads ~0 (see rt/sched_internal.h). */
+void nos_preempt(void);
+/* aarch64 function-entry check failed: preempt, or throw StackOverflow. */
+void nos_stack_check(void);
+
+/* Process.all / alive / info / time / kill and vmStats() (LANGUAGE.md 2.9). */
+nos_list_t *nos_process_all(void);                 /* List[Pid] of live processes */
+bool nos_process_alive(nos_pid_t *p);
+/* ProcessInfo record {status: String, mailbox: Int, uptime: Int} as nos_val_t[3];
+ * status is "running", "waiting", "sleeping" or "exited" (then mailbox 0, uptime -1). */
+nos_val_t *nos_process_info(nos_pid_t *p);
+int64_t nos_process_time(nos_pid_t *p);            /* uptime in ms, -1 if dead */
+bool nos_process_kill(nos_pid_t *p);               /* false for self, main, or a dead pid */
+nos_val_t *nos_vm_stats(void);                     /* (spawned, exited, active) as nos_val_t[3] */
 
 /* ---- mvars --------------------------------------------------------------------------------------- */
 
@@ -547,6 +571,12 @@ typedef struct nos_mvar {
     uintptr_t lock[6];       /* rt/mvar.c's reader-writer lock with a FIFO of parked processes */
 } nos_mvar_t;
 
+/*
+ * A process waiting for a lock parks (FIFO); locks are re-entrant per process (the exclusive
+ * holder may also lock shared) and are released if the holder dies. Generated code reads
+ * and writes m->value itself while holding the lock. Several mvars in one statement: lock
+ * them in declaration order.
+ */
 void nos_mvar_init(nos_mvar_t *m, const nos_type_t *t);
 void nos_mvar_lock_shared(nos_mvar_t *m);
 void nos_mvar_unlock_shared(nos_mvar_t *m);

@@ -1,0 +1,68 @@
+/*
+ * main.c - nos_main, the entry point the generated C `main` calls.
+ *
+ * Start-up order: stacks, GC (with our signal wrappers and root hooks), the scheduler with
+ * worker 0 = this thread, the reactor thread; then the main process (<pid:1>) runs the
+ * program's init code and its main function on a process stack like any other process.
+ * When main returns, its result is printed in the result-display format unless its type is
+ * Unit, and the program exits 0 at once, whatever other processes still run. An uncaught
+ * error in main prints "Runtime error: <message>" and exits 1 (proc.c, nos__uncaught).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "sched_internal.h"
+
+NOS__SPLIT_STACK_AWARE;
+
+int nos__argc;
+char **nos__argv;
+
+static void (*main_init)(void);
+static nos_val_t (*main_entry)(void);
+static const nos_type_t *main_result_type;
+
+static _Noreturn void *main_finish(void *arg)
+{
+    nos_val_t v = *(nos_val_t *)arg;
+    if (main_result_type && main_result_type->kind != NT_UNIT) {
+        nos_str_t *s = nos_show_result(main_result_type, v);
+        fwrite(s->data, 1, (size_t)s->len, stdout);
+        fputc('\n', stdout);
+    }
+    fflush(NULL);
+    _exit(0);
+}
+
+static void main_body(void *unused)
+{
+    (void)unused;
+    if (main_init)
+        main_init();
+    nos_val_t v = main_entry ? main_entry() : 0;
+    nos__on_system_stack(main_finish, &v);
+}
+
+int nos_main(int argc, char **argv, void (*init)(void), nos_val_t (*entry)(void),
+             const nos_type_t *result_type)
+{
+    nos__argc = argc;
+    nos__argv = argv;
+    main_init = init;
+    main_entry = entry;
+    main_result_type = result_type;
+    signal(SIGPIPE, SIG_IGN);
+    nos__stack_init();
+    nos__gc_init();
+    nos__sched_init(0);
+    nos__reactor_init();
+    nos_pid_t *p = nos__proc_new(main_body, NULL);
+    atomic_fetch_or_explicit(&p->flags, NOS_PF_MAIN, memory_order_relaxed);
+    nos__spawn_enqueue(p);
+    nos__sched_run_main();
+}

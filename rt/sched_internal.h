@@ -1,0 +1,478 @@
+/*
+ * sched_internal.h - the process runtime's internal declarations (scheduler, stacks, context switch,
+ * mailboxes, mvars, timers, GC glue). Never included by generated code.
+ *
+ * Files: sched.c (workers, run queues, parking, preemption), proc.c (process records, pids,
+ * Process.*), stack.c + morestack_x86_64.S (segmented stacks), ctx_*.S (context switch),
+ * mailbox.c, mvar.c, timer.c (the reactor thread), gc.c (Boehm integration), main.c.
+ *
+ * ======================================================================================
+ * WHAT GENERATED CODE MUST DO (the contract with codegen/)
+ * ======================================================================================
+ *
+ * 1. Every Nostos function (and every compiler-made thunk or closure body) gets the LLVM
+ *    function attribute "split-stack" on x86-64:
+ *        LLVMAddAttributeToFunction(fn, LLVMAttributeFunctionIndex,
+ *            LLVMCreateStringAttribute(ctx, "split-stack", 11, "", 0));
+ *    LLVM then emits at entry `cmp %fs:0x70,%rsp` (or `lea -FRAME(%rsp),%r11; cmp
+ *    %fs:0x70,%r11`) and calls __morestack when the stack segment is short. The runtime
+ *    defines __morestack and __morestack_non_split (rt/morestack_x86_64.S): the process
+ *    gets a new, bigger segment (the stack grows on demand, limited by NOSTOS_STACK_MAX,
+ *    default 1 GiB; past that the process fails with ("StackOverflow", "Stack overflow")).
+ *    The same check is the function-entry preemption point: the watchdog poisons the
+ *    limit with ~0, so the next prologue check fails and __morestack yields.
+ *
+ * 2. Loop back-edges (while/for loops and self tail calls lowered to loops) must poll:
+ *        %l = load volatile i64, ptr addrspace(257) inttoptr (i64 112 to ptr addrspace(257))
+ *        %p = icmp eq i64 %l, -1
+ *        br i1 %p, label %poll, label %cont, !prof !{!"branch_weights", i32 1, i32 2000}
+ *      poll:
+ *        call void @nos_preempt()     ; cold; may switch the process to another worker
+ *        br label %cont
+ *    (x86-64 code: `cmpq $-1, %fs:0x70; je .Lpoll`). The load must be volatile (or
+ *    monotonic atomic) so that it is not hoisted out of the loop. Tail calls that are not
+ *    turned into loops go through a function entry and are covered by (1); mark them
+ *    `musttail` where possible so a tail-recursive loop runs in constant stack.
+ *
+ * 3. aarch64: LLVM ignores "split-stack" there. Emit at function entry
+ *        %lim = load i64, ptr @nos__stack_limit        ; thread_local(initialexec) global
+ *        %sp  = call i64 @llvm.read_register.i64(metadata !"sp")
+ *        %low = icmp ult i64 %sp, %lim + FRAME          ; FRAME = an upper bound of the frame
+ *        br i1 %low, label %check, label %body         ; check: call void @nos_stack_check()
+ *    and at back-edges `if (load volatile @nos__stack_limit == -1) call @nos_preempt()`.
+ *    On aarch64 stacks do not grow: a process has one contiguous stack (NOSTOS_STACK_AARCH64,
+ *    default 1 MiB) and nos_stack_check throws StackOverflow when the stack really is short.
+ *
+ * 4. Link every program with lld and eager binding:
+ *        clang-19 ... -fuse-ld=lld -Wl,-z,now  <objects> libnostos_rt.a $(pkg-config --libs
+ *        bdw-gc libuv libcurl libpq) -lpthread -lm
+ *    lld rewrites the prologue of a split-stack function that calls a function without
+ *    split-stack support so that it asks for NOS_NONSPLIT_ROOM (16 KiB) more (ld.bfd
+ *    silently does not, which would let C code run off a small segment). -z now matters
+ *    because lazy PLT binding runs the dynamic linker (an XSAVE of ~1 KiB) on whatever
+ *    stack the first call happens on.
+ *
+ * 5. Which runtime entry points may be called directly (all of them may, from generated code):
+ *    - The object files of the scheduler half (sched.c, proc.c, mailbox.c, mvar.c, timer.c,
+ *      stack.c, gc.c, main.c) carry .note.GNU-split-stack: lld treats them as split-stack
+ *      aware and does not enlarge the caller's check. They are "nosplit" in Go's sense:
+ *      each path uses at most NOS_NOSPLIT_BUDGET bytes of the caller's segment and does
+ *      anything heavier (allocation slow paths, libc, libuv, printing) on the worker's own
+ *      pthread stack through nos__on_system_stack.
+ *    - Every other runtime function (values, strings, show, lib natives) is an ordinary C
+ *      function: lld makes the calling function request NOS_NONSPLIT_ROOM bytes first, so
+ *      these may use up to 16 KiB of stack (including a GC collection). Anything that may
+ *      need more (deep recursion in C, libcurl, libpq, big formatting) must be wrapped in
+ *      nos__on_system_stack by the native that calls it.
+ *
+ * 6. Program start: the generated C-level `main` is
+ *        int main(int argc, char **argv) {
+ *            return nos_main(argc, argv, init_fn, main_fn, &result_type_descriptor);
+ *        }
+ *    init_fn runs top-level bindings and mvar initialisers, main_fn is the Nostos main;
+ *    both run inside the main process (on a growable process stack, not the C stack).
+ *
+ * 7. try/catch: the frame is a local (alloca) of the function that opens it; nos_throw
+ *    calls nos__stack_unwind_to(frame) before _longjmp so that segments entered after the
+ *    try are released (see stack.c).
+ */
+#ifndef NOSTOS_SCHED_H
+#define NOSTOS_SCHED_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nostos.h"
+
+/* From the value half of rt/ (rt/internal.h), declared here too so that these files do not
+ * depend on that header. */
+_Noreturn void nos__fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool nos__type_mutable(const nos_type_t *t);
+/* Provided here for the value half (rt/error.c). */
+nos_exc_frame_t **nos__exc_slot(void);
+_Noreturn void nos__uncaught(const nos_type_t *t, nos_val_t v);
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NOS_TSAN 1
+#endif
+#if __has_feature(address_sanitizer)
+#define NOS_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(NOS_TSAN)
+#define NOS_TSAN 1
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(NOS_ASAN)
+#define NOS_ASAN 1
+#endif
+
+/*
+ * Marks an object file as split-stack aware (see point 5 above). Every scheduler-half C
+ * file expands this once at file scope. The code of such a file must respect the budget.
+ */
+#if defined(__x86_64__) && defined(__ELF__)
+#define NOS__SPLIT_STACK_AWARE                                                               \
+    __asm__(".section .note.GNU-split-stack,\"\",@progbits\n\t.previous\n\t"               \
+            ".section .note.GNU-no-split-stack,\"\",@progbits\n\t.previous")
+#else
+#define NOS__SPLIT_STACK_AWARE struct nos__split_stack_unused
+#endif
+
+/* ---- tunables (defaults; most can be overridden by environment variables) ------------------ */
+
+/* LLVM lets a function with a frame under 256 bytes run at the limit without a new segment. */
+#define NOS_SPLIT_SMALL_FRAME 256
+/* Stack that nosplit runtime code (and __morestack itself) may use below that. */
+#define NOS_NOSPLIT_BUDGET 768
+/* Bytes kept below a segment's limit: the sum of the two. */
+#define NOS_STACK_RESERVE (NOS_SPLIT_SMALL_FRAME + NOS_NOSPLIT_BUDGET)
+/* Extra room a split-stack function gets before it calls ordinary C (lld's default). */
+#define NOS_NONSPLIT_ROOM 16384
+/* Run-queue ring size per worker (Go's runq). */
+#define NOS_RUNQ_SIZE 256
+/* A process that runs this long without blocking is asked to yield. */
+#define NOS_TIMESLICE_NS (10 * 1000 * 1000)
+
+/* ---- stack segments (stack.c) ------------------------------------------------------------------ */
+
+/*
+ * A segment is [base, hi) plus this header just above hi, at the top of its memory block.
+ * The stack grows down from hi; the limit (what %fs:0x70 holds while the segment is in use)
+ * is base + NOS_STACK_RESERVE. Segments of a process are chained innermost first.
+ */
+typedef struct nos__seg {
+    struct nos__seg *prev;  /* the segment this one was entered from (NULL: first) */
+    uintptr_t base;         /* lowest usable address */
+    uintptr_t hi;           /* top of the stack (16-aligned); the header starts here */
+    uintptr_t saved_sp;     /* sp in this segment when a newer one was entered (for the GC) */
+    uint32_t cls;           /* size class (stack.c) */
+    uint32_t bytes;         /* size of the whole block, header included */
+} nos__seg_t;
+
+static inline uintptr_t nos__seg_limit(const nos__seg_t *s)
+{
+    return s->base + NOS_STACK_RESERVE;
+}
+
+typedef struct nos__worker nos__worker_t;
+
+void nos__stack_init(void);
+/* A first segment for a new process (owner worker; may use the system stack). */
+nos__seg_t *nos__seg_first(nos__worker_t *w);
+/* Give every segment of a dead process back (scheduler side, owner worker). */
+void nos__seg_release_all(nos__worker_t *w, nos_pid_t *p);
+/* Release the spare segment of a process that is about to park. */
+void nos__seg_drop_spare(nos__worker_t *w, nos_pid_t *p);
+/* Pop segments of the current process until `addr` (an address in a live frame) is inside
+ * the current one; restores the limit. Called before a longjmp to a try frame. */
+void nos__stack_unwind_to(const void *addr);
+/* Total stack memory (bytes) reserved and in use, for vmStats-like reports. */
+size_t nos__stack_bytes_in_use(void);
+extern size_t nos__stack_max;       /* per-process stack budget (NOSTOS_STACK_MAX) */
+extern size_t nos__stack_first;     /* first segment size (NOSTOS_STACK_FIRST) */
+
+/* ---- context switch (ctx_*.S) --------------------------------------------------------------- */
+
+/* Save callee-saved registers and sp into *save, load `to` and return into that context. */
+void nos__ctx_switch(uintptr_t *save, uintptr_t to);
+/* Prepare a fresh stack whose top is `hi` so that switching to the result calls fn(arg). */
+uintptr_t nos__ctx_init(uintptr_t hi, void (*fn)(void *), void *arg);
+/* Store sp into *save_sp, switch to new_sp, call fn(arg), switch back; returns fn's result. */
+void *nos__call_on_stack(void *arg, void *(*fn)(void *), uintptr_t new_sp, uintptr_t *save_sp);
+
+/* ---- processes (proc.c) -------------------------------------------------------------------------- */
+
+enum {
+    NOS_P_NEW,       /* spawned, never ran */
+    NOS_P_RUNNABLE,  /* in a run queue */
+    NOS_P_RUNNING,
+    NOS_P_WAITING,   /* parked (receive, mvar, I/O) */
+    NOS_P_SLEEPING,  /* parked in sleep */
+    NOS_P_DEAD
+};
+
+/* Why a parked process may be woken (nos_pid.wake). */
+enum {
+    NOS_WAKE_MSG = 1u,
+    NOS_WAKE_TIMER = 2u,
+    NOS_WAKE_MVAR = 4u,
+    NOS_WAKE_IO = 8u,
+    NOS_WAKE_KILL = 16u
+};
+
+/* nos_pid.flags */
+enum {
+    NOS_PF_MAIN = 1u,
+    NOS_PF_KILLED = 2u,
+    NOS_PF_TIMER_ARMED = 4u
+};
+
+typedef struct nos__mvhold {
+    nos_mvar_t *m;
+    int32_t shared;      /* shared holds (re-entrant readers) */
+    int32_t excl;        /* 1 while the process owns the exclusive lock */
+} nos__mvhold_t;
+
+/*
+ * A process. Allocated from the GC heap so that a pid can never dangle: a dead process's
+ * record lives on, marked DEAD, as long as somebody holds its pid. Pids are never reused.
+ */
+struct nos_pid {
+    /* switch state: owned by whoever runs or resumes the process */
+    uintptr_t sp;                  /* saved sp while not running on a process stack */
+    nos__seg_t *seg;               /* innermost segment in use */
+    nos__seg_t *spare;             /* one cached segment (hot-split avoidance) */
+    struct nos_pid *next;          /* global run queue link */
+    int64_t id;
+    _Atomic uint32_t state;        /* NOS_P_* */
+    _Atomic uint32_t wake;         /* NOS_WAKE_* bits a parked process accepts; 0 = not parked */
+    _Atomic uint32_t flags;        /* NOS_PF_* */
+    uint32_t slot;                 /* index in the process table */
+    nos_exc_frame_t *exc;          /* try-frame chain */
+    void (*entry)(void *);         /* what the process runs */
+    void *entry_arg;
+    size_t stack_bytes;            /* bytes of all segments (budget) */
+    /* mailbox (mailbox.c): Vyukov MPSC chain; mb_head is a dummy node */
+    _Atomic(nos_msg_t *) mb_tail;
+    nos_msg_t *mb_head;
+    _Atomic int64_t mb_sent;
+    int64_t mb_taken;
+    nos_msg_t mb_stub;
+    /* timer (timer.c) */
+    int64_t deadline;              /* monotonic ns */
+    int32_t heap_idx;              /* index in the timer heap, -1 if not armed */
+    int32_t unused0;
+    /* mvars (mvar.c) */
+    struct nos_pid *mv_next;       /* wait-queue link */
+    nos_mvar_t *mv_wait;           /* mvar waited for */
+    uint8_t mv_want_excl;
+    _Atomic uint8_t mv_granted;
+    uint16_t nholds;
+    uint16_t capholds;
+    nos__mvhold_t *holds;          /* held locks (GC memory), released on crash */
+    /* bookkeeping */
+    int64_t start_ns;
+    void *san_fiber;               /* TSan fiber / ASan fake stack */
+};
+
+/* The process table: every live process, for the GC, Process.all and vmStats. */
+void nos__proc_table_add(nos__worker_t *w, nos_pid_t *p);
+void nos__proc_table_remove(nos__worker_t *w, nos_pid_t *p);
+typedef void (*nos__proc_visit_fn)(nos_pid_t *p, void *ctx);
+/* Visit every live process (table snapshot; may see a process twice if it races). */
+void nos__proc_each(nos__proc_visit_fn f, void *ctx);
+void nos__proc_table_push_roots(void);   /* GC hook: the table's chunks */
+nos_pid_t *nos__proc_new(void (*entry)(void *), void *arg);
+extern _Atomic int64_t nos__stat_spawned, nos__stat_exited;
+
+/* ---- workers and scheduling (sched.c) -------------------------------------------------------- */
+
+enum {
+    NOS_ACT_NONE,
+    NOS_ACT_YIELD,     /* back to the local run queue */
+    NOS_ACT_PREEMPT,   /* ran too long: to the global queue */
+    NOS_ACT_PARK,      /* run act_fn; it returns true if the process stays parked */
+    NOS_ACT_EXIT       /* the process ended: free it */
+};
+
+typedef bool (*nos__park_fn)(nos_pid_t *p, void *arg);
+
+struct nos__worker {
+    /* run queue (Go's runq): the owner pushes at tail, anyone takes at head */
+    _Atomic uint32_t runq_head;
+    _Atomic uint32_t runq_tail;
+    _Atomic(nos_pid_t *) runnext;
+    _Atomic(nos_pid_t *) runq[NOS_RUNQ_SIZE];
+    /* the running process and the scheduler context */
+    nos_pid_t *cur;
+    uintptr_t sched_sp;        /* scheduler's saved sp while a process runs */
+    uintptr_t sys_sp;          /* top of the system stack for nos__on_system_stack */
+    int on_sys;                /* >0 while running on the system stack from a process */
+    int act;                   /* NOS_ACT_*: what the process asked the scheduler to do */
+    nos__park_fn act_fn;
+    void *act_arg;
+    int id;
+    uint32_t rand;
+    uint64_t tick;             /* schedule count (owner) */
+    _Atomic uint64_t tick_pub; /* published tick for the watchdog */
+    _Atomic uint64_t preempt_req; /* tick of the process the watchdog asked to yield */
+    uintptr_t *guard_slot;     /* &(%fs:0x70) of this thread (x86-64) */
+    /* idle parking */
+    _Atomic uint32_t parked;   /* futex word: 1 while asleep on the idle list */
+    int spinning;
+    nos__worker_t *idle_next;
+    /* stacks, for the GC */
+    uintptr_t pthread_lo, pthread_hi;
+    char *altstack;
+    size_t altstack_size;
+    _Atomic uintptr_t signal_sp;   /* sp at the GC's suspend signal (gc.c) */
+    /* allocation caches */
+    void *gc_fl[32];               /* GC_TINY_FREELISTS-sized tiny free lists (gc.c) */
+    nos__seg_t *seg_cache[8];      /* per-class cache of free segments (stack.c) */
+    uint32_t seg_ncache[8];
+    uint32_t free_slots_n;         /* process-table slots kept by this worker (proc.c) */
+    uint32_t free_slots[64];
+    void *san_fiber;               /* the scheduler's TSan fiber */
+    void *asan_fake;               /* ASan fake stack of the context being left */
+};
+
+extern nos__worker_t **nos__workers;
+extern int nos__nworkers;
+extern _Thread_local nos__worker_t *nos__tls_worker;
+
+nos__worker_t *nos__w_slow(void);
+
+/*
+ * The worker running the calling code. Processes move between workers whenever they park or
+ * yield, so this must be read again after any call that may do so: the inline asm keeps the
+ * compiler from reusing an earlier thread-pointer computation.
+ */
+static inline nos__worker_t *nos__w(void)
+{
+#if defined(__x86_64__)
+    nos__worker_t *w;
+    __asm__ volatile("movq nos__tls_worker@gottpoff(%%rip), %0\n\t"
+                     "movq %%fs:(%0), %0"
+                     : "=r"(w));
+    return w;
+#else
+    return nos__w_slow();
+#endif
+}
+
+static inline uintptr_t nos__sp(void)
+{
+#if defined(__x86_64__)
+    uintptr_t sp;
+    __asm__ volatile("movq %%rsp, %0" : "=r"(sp));
+    return sp;
+#elif defined(__aarch64__)
+    uintptr_t sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    return sp;
+#else
+    return (uintptr_t)__builtin_frame_address(0);
+#endif
+}
+
+/* The current thread's stack limit (what split-stack prologues compare against). */
+#if defined(__x86_64__)
+static inline void nos__set_limit(uintptr_t v)
+{
+    __asm__ volatile("movq %0, %%fs:0x70" ::"r"(v) : "memory");
+}
+static inline uintptr_t nos__get_limit(void)
+{
+    uintptr_t v;
+    __asm__ volatile("movq %%fs:0x70, %0" : "=r"(v));
+    return v;
+}
+#else
+extern _Thread_local uintptr_t nos__stack_limit;
+void nos__set_limit(uintptr_t v);
+uintptr_t nos__get_limit(void);
+#endif
+#define NOS_LIMIT_POISON ((uintptr_t)-1)
+
+void nos__sched_init(int nworkers);
+/* Run the scheduler on the calling (main) thread as worker 0; never returns. */
+_Noreturn void nos__sched_run_main(void);
+/* Park the current process and let the scheduler run `fn(p, arg)` on its own stack. */
+void nos__park(nos__park_fn fn, void *arg);
+/* End the current process (scheduler frees it). */
+_Noreturn void nos__proc_exit(void);
+/* Make a parked process runnable; any thread (workers use their run queue, others the
+ * global queue). The caller must have won the process's wake word. */
+void nos__ready(nos_pid_t *p);
+/* Queue a new process at the tail of the current worker's run queue. */
+void nos__spawn_enqueue(nos_pid_t *p);
+/* Try to wake a parked process for `why`; true if this call woke it. Any thread. */
+bool nos__wake(nos_pid_t *p, uint32_t why);
+/* Commit helper for park functions: publish the wake mask; returns true if the process
+ * must stay parked, false if it was already woken (`cond` true) and should continue. */
+bool nos__park_commit(nos_pid_t *p, uint32_t mask, bool (*cond)(nos_pid_t *p, void *arg),
+                      void *arg);
+/* Preemption request from __morestack / nos_preempt: yield if asked to. */
+void nos__preempt_point(void);
+/* Called when a killed process notices it: ends it. */
+_Noreturn void nos__proc_die(void);
+
+/* Run fn(arg) on the worker's own pthread stack (Go's systemstack). Any process context;
+ * runs fn directly when already on a system stack or outside a process. fn must not park. */
+void *nos__on_system_stack(void *(*fn)(void *), void *arg);
+
+/* Monotonic clock in ns. */
+int64_t nos__now_ns(void);
+
+/* ---- GC (gc.c) ---------------------------------------------------------------------------- */
+
+void nos__gc_init(void);
+/* Per worker thread, after it started: altstack, stack bounds, GC registration details. */
+void nos__gc_worker_start(nos__worker_t *w);
+/* Allocate `bytes` of zeroed, scanned GC memory without using more than the nosplit budget
+ * of the current stack (the slow path runs on the system stack). */
+void *nos__gc_alloc(size_t bytes);
+
+/* ---- timers and the reactor (timer.c) -------------------------------------------------------- */
+
+void nos__reactor_init(void);
+/*
+ * Run fn(loop, arg) on the reactor thread, soon, in submission order per submitter. Any
+ * thread. r is owned by the caller until fn runs (it typically lives in the frame of the
+ * process that then parks with NOS_WAKE_IO; the completion callback wakes it).
+ */
+struct uv_loop_s;
+typedef struct nos__reactor_req {
+    struct nos__reactor_req *next;
+    void (*fn)(struct uv_loop_s *loop, void *arg);
+    void *arg;
+} nos__reactor_req_t;
+void nos__reactor_submit(nos__reactor_req_t *r, void (*fn)(struct uv_loop_s *loop, void *arg),
+                         void *arg);
+/* Arm p's timer for p->deadline (p is parking or parked). Any worker. */
+void nos__timer_arm(nos_pid_t *p);
+/* Disarm p's timer if armed. */
+void nos__timer_cancel(nos_pid_t *p);
+
+/* ---- mailbox (mailbox.c) and mvars (mvar.c) -------------------------------------------------- */
+
+void nos__mbox_init(nos_pid_t *p);
+int64_t nos__mbox_len(nos_pid_t *p);
+void nos__mbox_clear(nos_pid_t *p);
+/* A dying process: release every mvar lock it holds and leave any wait queue. */
+void nos__mvar_release_all(nos_pid_t *p);
+
+/* ---- main (main.c) ------------------------------------------------------------------------ */
+
+extern int nos__argc;
+extern char **nos__argv;
+
+/* ---- sanitizer fiber annotations (gc.c) -------------------------------------------------- */
+
+#if defined(NOS_TSAN) || defined(NOS_ASAN)
+void nos__san_worker_start(nos__worker_t *w);
+void nos__san_fiber_create(nos_pid_t *p);
+void nos__san_fiber_destroy(nos_pid_t *p);
+/* Before a context switch: to = the process entered, or NULL for the scheduler (then dying
+ * says whether the process being left has ended). */
+void nos__san_switch_begin(nos__worker_t *w, nos_pid_t *to, bool dying);
+/* After it, in the context entered: arrived = that process, or NULL for the scheduler. */
+void nos__san_switch_end(nos__worker_t *w, nos_pid_t *arrived);
+#else
+static inline void nos__san_worker_start(nos__worker_t *w) { (void)w; }
+static inline void nos__san_fiber_create(nos_pid_t *p) { (void)p; }
+static inline void nos__san_fiber_destroy(nos_pid_t *p) { (void)p; }
+static inline void nos__san_switch_begin(nos__worker_t *w, nos_pid_t *to, bool dying)
+{
+    (void)w; (void)to; (void)dying;
+}
+static inline void nos__san_switch_end(nos__worker_t *w, nos_pid_t *arrived)
+{
+    (void)w; (void)arrived;
+}
+#endif
+
+#endif
