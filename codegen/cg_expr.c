@@ -10,6 +10,7 @@
 #include "cg.h"
 #include "rtabi.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static LLVMValueRef cg_block(cg_t *g, expr_t *e, bool tail);
@@ -239,8 +240,8 @@ static const char *big_fn(op_t op, bool dec) {
     case OP_SUB: return dec ? "nos_decimal_sub" : "nos_bigint_sub";
     case OP_MUL: return dec ? "nos_decimal_mul" : "nos_bigint_mul";
     case OP_DIV: return dec ? "nos_decimal_div" : "nos_bigint_div";
-    case OP_MOD: return dec ? "nos_decimal_mod" : "nos_bigint_mod";
-    case OP_POW: return dec ? "nos_decimal_pow" : "nos_bigint_pow";
+    case OP_MOD: return dec ? "nos_decimal_rem" : "nos_bigint_rem";
+    case OP_POW: return dec ? "nos_decimal_pow" : "nos_bigint_pow_big";
     default: return "nos_bigint_add";
     }
 }
@@ -289,7 +290,7 @@ static LLVMValueRef arith(cg_t *g, op_t op, ty_t *t, LLVMValueRef a, LLVMValueRe
 
 static LLVMValueRef promote(cg_t *g, LLVMValueRef v, ty_t *from, ty_t *to) {
     if (cg_is_prim(g, to, PRIM_FLOAT)) return LLVMBuildSIToFP(g->b, v, g->f64, "");
-    if (cg_is_prim(g, to, PRIM_BIGINT)) return rt1(g, "nos_bigint_from_int", g->ptr, g->i64, v);
+    if (cg_is_prim(g, to, PRIM_BIGINT)) return rt1(g, "nos_bigint_from_i64", g->ptr, g->i64, v);
     (void)from;
     return v;
 }
@@ -307,7 +308,7 @@ static LLVMValueRef convert(cg_t *g, LLVMValueRef v, prim_t from, prim_t to) {
     if (from == PRIM_BIGINT || from == PRIM_DECIMAL || to == PRIM_BIGINT || to == PRIM_DECIMAL) {
         /* Through Int / Float. */
         if (from == PRIM_BIGINT) {
-            LLVMValueRef i = rt1(g, "nos_bigint_to_int", g->i64, g->ptr, v);
+            LLVMValueRef i = rt1(g, "nos_bigint_to_i64", g->i64, g->ptr, v);
             return convert(g, i, PRIM_INT, to);
         }
         if (from == PRIM_DECIMAL) {
@@ -317,10 +318,10 @@ static LLVMValueRef convert(cg_t *g, LLVMValueRef v, prim_t from, prim_t to) {
         if (to == PRIM_BIGINT) {
             if (prim_float(from)) v = convert(g, v, from, PRIM_INT);
             else v = convert(g, v, from, PRIM_INT);
-            return rt1(g, "nos_bigint_from_int", g->ptr, g->i64, v);
+            return rt1(g, "nos_bigint_from_i64", g->ptr, g->i64, v);
         }
         if (prim_float(from)) return rt1(g, "nos_decimal_from_float", g->ptr, g->f64, convert(g, v, from, PRIM_FLOAT));
-        return rt1(g, "nos_decimal_from_int", g->ptr, g->i64, convert(g, v, from, PRIM_INT));
+        return rt1(g, "nos_decimal_from_i64", g->ptr, g->i64, convert(g, v, from, PRIM_INT));
     }
     bool ff = prim_float(from), tf = prim_float(to);
     if (ff && tf) return to == PRIM_FLOAT ? LLVMBuildFPExt(g->b, v, tt, "") : LLVMBuildFPTrunc(g->b, v, tt, "");
@@ -415,8 +416,8 @@ void cg_pat(cg_t *g, pat_t *p, LLVMValueRef v, ty_t *t, LLVMBasicBlockRef fail) 
     case P_INT:
     case P_FLOAT:
         if (cg_is_prim(g, t, PRIM_BIGINT) || cg_is_prim(g, t, PRIM_DECIMAL)) {
-            LLVMValueRef c = cg_is_prim(g, t, PRIM_BIGINT) ? rt1(g, "nos_bigint_parse", g->ptr, g->ptr, lit_string(g, p->text ? p->text : "0", (uint32_t)strlen(p->text ? p->text : "0")))
-                                                           : rt1(g, "nos_decimal_parse", g->ptr, g->ptr, lit_string(g, p->text ? p->text : "0", (uint32_t)strlen(p->text ? p->text : "0")));
+            LLVMValueRef c = cg_is_prim(g, t, PRIM_BIGINT) ? rt1(g, "nos_bigint_lit", g->ptr, g->ptr, lit_string(g, p->text ? p->text : "0", (uint32_t)strlen(p->text ? p->text : "0")))
+                                                           : rt1(g, "nos_decimal_lit", g->ptr, g->ptr, lit_string(g, p->text ? p->text : "0", (uint32_t)strlen(p->text ? p->text : "0")));
             test_or_fail(g, cg_eq(g, t, v, c), fail);
             return;
         }
@@ -529,7 +530,7 @@ void cg_pat(cg_t *g, pat_t *p, LLVMValueRef v, ty_t *t, LLVMBasicBlockRef fail) 
             LLVMValueRef found = cg_entry_alloca(g, g->i64, "found");
             LLVMTypeRef pt[] = {g->ptr, g->ptr, g->i64, g->ptr};
             LLVMValueRef av[] = {cg_desc(g, tt), v, slot_of(g, key, tt->args[0]), found};
-            LLVMValueRef ok = rt_bool(g, "nos_map_lookup", pt, av, 4);
+            LLVMValueRef ok = rt_bool(g, "nos_map_get", pt, av, 4);
             test_or_fail(g, ok, fail);
             LLVMValueRef val = cg_from_slot(g, LLVMBuildLoad2(g->b, g->i64, found, ""), tt->args[1]);
             cg_pat(g, p->elems[i], val, tt->args[1], fail);
@@ -774,8 +775,12 @@ static void add_int_attr(cg_t *g, LLVMValueRef f, unsigned idx, ty_t *t) {
 
 /*
  * __native__("sym", args...): a C function taking and returning values in
- * their natural C types (int64_t, double, bool, pointers). A Unit result is
- * a void C function.
+ * their natural C types (int64_t, double, bool, pointers). Arguments and
+ * results whose type is a type variable of the prelude function (generic)
+ * cross as 64-bit slots (nos_val_t). A Unit result is a void C function.
+ * A symbol written "@K:sym" gets the descriptor of argument K's type as a
+ * hidden first argument; "@eK:sym" the descriptor of the element type of
+ * argument K (a List); "@r:sym" the descriptor of the result type.
  */
 static LLVMValueRef native_call(cg_t *g, expr_t *e, bool tail) {
     (void)tail;
@@ -783,23 +788,53 @@ static LLVMValueRef native_call(cg_t *g, expr_t *e, bool tail) {
     int n = e->nargs - 1;
     ty_t *rty = cg_ty(g, e->ty);
     bool unit = cg_is_prim(g, rty, PRIM_UNIT);
-    LLVMTypeRef *pt = xmalloc(sizeof(LLVMTypeRef) * (size_t)(n ? n : 1));
-    LLVMValueRef *av = xmalloc(sizeof(LLVMValueRef) * (size_t)(n ? n : 1));
-    ty_t **ats = xmalloc(sizeof(ty_t *) * (size_t)(n ? n : 1));
+    bool ret_slot = ty_is_var(e->ty) && !unit;
+    LLVMValueRef hidden = NULL;
+    if (sym[0] == '@') {
+        const char *colon = strchr(sym, ':');
+        const char *spec = sym + 1;
+        if (spec[0] == 'r') hidden = cg_desc(g, rty);
+        else {
+            bool elem = spec[0] == 'e';
+            int k = atoi(elem ? spec + 1 : spec);
+            ty_t *at = k < n ? cg_ty(g, e->args[k + 1].value->ty) : rty;
+            if (elem) at = ty_prune(at)->nargs ? ty_prune(at)->args[0] : at;
+            hidden = cg_desc(g, at);
+        }
+        sym = colon ? colon + 1 : sym;
+    }
+    int h = hidden ? 1 : 0;
+    LLVMTypeRef *pt = xmalloc(sizeof(LLVMTypeRef) * (size_t)(n + h + 1));
+    LLVMValueRef *av = xmalloc(sizeof(LLVMValueRef) * (size_t)(n + h + 1));
+    ty_t **ats = xmalloc(sizeof(ty_t *) * (size_t)(n + 1));
+    if (h) {
+        pt[0] = g->ptr;
+        av[0] = hidden;
+    }
     for (int i = 0; i < n; i++) {
-        ats[i] = cg_ty(g, e->args[i + 1].value->ty);
-        av[i] = cg_expr(g, e->args[i + 1].value, false);
-        pt[i] = cg_llty(g, ats[i]);
+        expr_t *a = e->args[i + 1].value;
+        ats[i] = cg_ty(g, a->ty);
+        LLVMValueRef v = cg_expr(g, a, false);
+        if (ty_is_var(a->ty)) {
+            av[i + h] = cg_to_slot(g, v, ats[i]);
+            pt[i + h] = g->i64;
+            ats[i] = g->tc->t_int;
+        } else {
+            av[i + h] = v;
+            pt[i + h] = cg_llty(g, ats[i]);
+        }
     }
     LLVMTypeRef ft;
-    LLVMValueRef f = cg_rt(g, sym, unit ? g->void_t : cg_llty(g, rty), pt, n, &ft);
-    for (int i = 0; i < n; i++) add_int_attr(g, f, (unsigned)i + 1, ats[i]);
-    if (!unit) add_int_attr(g, f, LLVMAttributeReturnIndex, rty);
-    LLVMValueRef r = LLVMBuildCall2(g->b, ft, f, av, (unsigned)n, "");
+    LLVMTypeRef rlt = unit ? g->void_t : ret_slot ? g->i64 : cg_llty(g, rty);
+    LLVMValueRef f = cg_rt(g, sym, rlt, pt, n + h, &ft);
+    for (int i = 0; i < n; i++) add_int_attr(g, f, (unsigned)(i + h) + 1, ats[i]);
+    if (!unit && !ret_slot) add_int_attr(g, f, LLVMAttributeReturnIndex, rty);
+    LLVMValueRef r = LLVMBuildCall2(g->b, ft, f, av, (unsigned)(n + h), "");
     free(pt);
     free(av);
     free(ats);
-    return unit ? cg_unit(g) : r;
+    if (unit) return cg_unit(g);
+    return ret_slot ? cg_from_slot(g, r, rty) : r;
 }
 
 static LLVMValueRef bi_arg(cg_t *g, expr_t *e, int i, ty_t **t) {
@@ -960,8 +995,8 @@ static LLVMValueRef builtin_call(cg_t *g, expr_t *e) {
         long long k = n[0] == 'o';
         prim_t p = cg_prim(rty);
         if (prim_float(p)) return LLVMConstReal(cg_llty(g, rty), (double)k);
-        if (p == PRIM_BIGINT) return rt1(g, "nos_bigint_from_int", g->ptr, g->i64, LLVMConstInt(g->i64, (unsigned long long)k, 0));
-        if (p == PRIM_DECIMAL) return rt1(g, "nos_decimal_from_int", g->ptr, g->i64, LLVMConstInt(g->i64, (unsigned long long)k, 0));
+        if (p == PRIM_BIGINT) return rt1(g, "nos_bigint_from_i64", g->ptr, g->i64, LLVMConstInt(g->i64, (unsigned long long)k, 0));
+        if (p == PRIM_DECIMAL) return rt1(g, "nos_decimal_from_i64", g->ptr, g->i64, LLVMConstInt(g->i64, (unsigned long long)k, 0));
         return LLVMConstInt(cg_llty(g, rty), (unsigned long long)k, 0);
     }
     if (strncmp(n, "f.", 2) == 0) {
@@ -1729,12 +1764,12 @@ LLVMValueRef cg_expr(cg_t *g, expr_t *e, bool tail) {
     switch (e->kind) {
     case E_INT: {
         prim_t p = cg_prim(t);
-        if (p == PRIM_BIGINT) return rt1(g, "nos_bigint_parse", g->ptr, g->ptr, cg_str_const(g, e->text ? e->text : "0", strlen(e->text ? e->text : "0")));
+        if (p == PRIM_BIGINT) return rt1(g, "nos_bigint_lit", g->ptr, g->ptr, cg_str_const(g, e->text ? e->text : "0", strlen(e->text ? e->text : "0")));
         if (prim_float(p)) return LLVMConstReal(cg_llty(g, t), (double)e->ival);
         return LLVMConstInt(cg_llty(g, t), (unsigned long long)e->ival, 1);
     }
     case E_FLOAT:
-        if (cg_is_prim(g, t, PRIM_DECIMAL)) return rt1(g, "nos_decimal_parse", g->ptr, g->ptr, cg_str_const(g, e->text ? e->text : "0", strlen(e->text ? e->text : "0")));
+        if (cg_is_prim(g, t, PRIM_DECIMAL)) return rt1(g, "nos_decimal_lit", g->ptr, g->ptr, cg_str_const(g, e->text ? e->text : "0", strlen(e->text ? e->text : "0")));
         return LLVMConstReal(cg_llty(g, t), e->fval);
     case E_STRING: return cg_str_const(g, e->str, e->str_len);
     case E_INTERP: return interp(g, e);
@@ -1788,7 +1823,7 @@ LLVMValueRef cg_expr(cg_t *g, expr_t *e, bool tail) {
     case E_MAP:
     case E_SET: {
         ty_t *tt = ty_prune(t);
-        LLVMValueRef m = rt1(g, e->kind == E_MAP ? "nos_map_empty" : "nos_set_empty", g->ptr, g->ptr, cg_desc(g, tt));
+        LLVMValueRef m = cg_call_rt(g, e->kind == E_MAP ? "nos_map_empty" : "nos_set_empty", g->ptr, NULL, NULL, 0);
         int step = e->kind == E_MAP ? 2 : 1;
         for (int i = 0; i + step - 1 < e->nelems; i += step) {
             LLVMValueRef k = cg_expr(g, e->elems[i], false);

@@ -1273,6 +1273,11 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
     if (gb && (gb->kind == B_FNS || gb->kind == B_LOCALFN)) {
         note_use(I, gb);
         add_group(&cands, gb->fns);
+        /* Functions of this name in enclosing modules are candidates too: the receiver's type picks. */
+        for (module_info_t *mm = I->mod; mm; mm = mm->parent) {
+            binding_t *ob = sema_lookup_in_module(mm, e->name);
+            if (ob && ob->kind == B_FNS && ob != gb) add_group(&cands, ob->fns);
+        }
     } else if (gb && (gb->kind == B_LOCAL || gb->kind == B_VAR)) {
         /* x.f(a) where f is a local closure: f(x, a). */
         ty_t *ft = gb->scheme ? ty_instantiate(I->tc, gb->scheme, NULL) : gb->ty;
