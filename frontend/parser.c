@@ -4,7 +4,8 @@
  *
  * Before parsing, the token array is prepared once (prepare()):
  *   - TOK_ERROR tokens are dropped (the lexer has reported them);
- *   - newlines inside ( ) and [ ] are dropped: there they separate nothing;
+ *   - newlines inside matched ( ) and [ ] pairs are dropped: there they
+ *     separate nothing (an unclosed bracket keeps them, for recovery);
  *   - every bracket gets the index of its partner in `match` (-1 if none).
  * The bracket table lets the parser look past a bracketed group in O(1)
  * (is `(a, b)` followed by `=>`?), resynchronise after an error by jumping to
