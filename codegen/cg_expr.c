@@ -370,8 +370,9 @@ static void test_or_fail(cg_t *g, LLVMValueRef ok, LLVMBasicBlockRef fail) {
 
 static LLVMValueRef const_of_num(cg_t *g, pat_t *p, ty_t *t) {
     LLVMTypeRef lt = cg_llty(g, t);
-    if (p->kind == P_FLOAT) return LLVMConstReal(lt, p->fval);
-    return LLVMConstInt(lt, (unsigned long long)p->ival, 1);
+    bool fl = prim_float(cg_prim(t));
+    if (p->kind == P_FLOAT) return fl ? LLVMConstReal(lt, p->fval) : LLVMConstInt(lt, (unsigned long long)(int64_t)p->fval, 1);
+    return fl ? LLVMConstReal(lt, (double)p->ival) : LLVMConstInt(lt, (unsigned long long)p->ival, 1);
 }
 
 static int field_index(type_decl_t *td, int ctor, sym_t name) {
@@ -416,8 +417,10 @@ void cg_pat(cg_t *g, pat_t *p, LLVMValueRef v, ty_t *t, LLVMBasicBlockRef fail) 
     case P_INT:
     case P_FLOAT:
         if (cg_is_prim(g, t, PRIM_BIGINT) || cg_is_prim(g, t, PRIM_DECIMAL)) {
-            LLVMValueRef c = cg_is_prim(g, t, PRIM_BIGINT) ? rt1(g, "nos_bigint_lit", g->ptr, g->ptr, lit_string(g, p->text ? p->text : "0", (uint32_t)strlen(p->text ? p->text : "0")))
-                                                           : rt1(g, "nos_decimal_lit", g->ptr, g->ptr, lit_string(g, p->text ? p->text : "0", (uint32_t)strlen(p->text ? p->text : "0")));
+            bool big = cg_is_prim(g, t, PRIM_BIGINT);
+            LLVMValueRef c;
+            if (p->text) c = rt1(g, big ? "nos_bigint_lit" : "nos_decimal_lit", g->ptr, g->ptr, lit_string(g, p->text, (uint32_t)strlen(p->text)));
+            else c = rt1(g, big ? "nos_bigint_from_i64" : "nos_decimal_from_i64", g->ptr, g->i64, LLVMConstInt(g->i64, (unsigned long long)p->ival, 1));
             test_or_fail(g, cg_eq(g, t, v, c), fail);
             return;
         }
@@ -1764,6 +1767,8 @@ LLVMValueRef cg_expr(cg_t *g, expr_t *e, bool tail) {
     switch (e->kind) {
     case E_INT: {
         prim_t p = cg_prim(t);
+        if (p == PRIM_DECIMAL) return rt1(g, "nos_decimal_from_i64", g->ptr, g->i64, LLVMConstInt(g->i64, (unsigned long long)e->ival, 1));
+        if (p == PRIM_BIGINT && !e->text) return rt1(g, "nos_bigint_from_i64", g->ptr, g->i64, LLVMConstInt(g->i64, (unsigned long long)e->ival, 1));
         if (p == PRIM_BIGINT) return rt1(g, "nos_bigint_lit", g->ptr, g->ptr, cg_str_const(g, e->text ? e->text : "0", strlen(e->text ? e->text : "0")));
         if (prim_float(p)) return LLVMConstReal(cg_llty(g, t), (double)e->ival);
         return LLVMConstInt(cg_llty(g, t), (unsigned long long)e->ival, 1);

@@ -315,8 +315,18 @@ static void dump_clause_body(printer_t *pr, clause_t *c, int ind) {
     if (c->body) dump_expr(pr, c->body, ind);
 }
 
-/* A function: head "KIND name flags [tparams] [-> T]" then its clause(s). */
-static void dump_fn(printer_t *pr, const char *kind, fn_decl_t *fn, int ind) {
+static void dump_decorators(printer_t *pr, expr_t **ds, int n, int ind) {
+    if (n <= 0) return;
+    open_node(pr, ind, "decorators");
+    for (int i = 0; i < n; i++) dump_expr(pr, ds[i], ind + 2);
+    close_node(pr);
+}
+
+/*
+ * A function: head "KIND name flags [tparams] [-> T]", then its decorators
+ * (items only) and its clause(s); one clause is written inline.
+ */
+static void dump_fn(printer_t *pr, const char *kind, fn_decl_t *fn, expr_t **decos, int ndecos, int ind) {
     sbuf_t b = {0};
     sb_puts(&b, kind);
     if (!fn) {
@@ -332,9 +342,11 @@ static void dump_fn(printer_t *pr, const char *kind, fn_decl_t *fn, int ind) {
     if (fn->nclauses == 1) {
         put_annot(&b, " -> ", fn->clauses[0].ret);
         open_buf(pr, ind, &b);
+        dump_decorators(pr, decos, ndecos, ind + 2);
         dump_clause_body(pr, &fn->clauses[0], ind + 2);
     } else {
         open_buf(pr, ind, &b);
+        dump_decorators(pr, decos, ndecos, ind + 2);
         for (int i = 0; i < fn->nclauses; i++) {
             sb_puts(&b, "clause");
             put_annot(&b, " -> ", fn->clauses[i].ret);
@@ -669,7 +681,7 @@ static void dump_stmt(printer_t *pr, stmt_t *s, int ind) {
         close_node(pr);
         break;
     case S_FN:
-        dump_fn(pr, "S_FN", s->fn, ind);
+        dump_fn(pr, "S_FN", s->fn, NULL, 0, ind);
         break;
     }
     sb_free(&b);
@@ -692,23 +704,7 @@ static void dump_item(printer_t *pr, item_t *it, int ind) {
     sbuf_t b = {0};
     int ci = ind + 2;
     if (it->kind == I_FN) {
-        if (it->ndecorators > 0 && it->fn) {
-            /* decorators go first, inside the function's node */
-            sb_printf(&b, "I_FN %s", it->fn->name ? it->fn->name : "?");
-            if (it->fn->pub) sb_puts(&b, " pub");
-            if (it->fn->is_template) sb_puts(&b, " template");
-            put_tparams(&b, it->fn->tparams, it->fn->ntparams);
-            if (it->fn->nclauses == 1) put_annot(&b, " -> ", it->fn->clauses[0].ret);
-            open_buf(pr, ind, &b);
-            open_node(pr, ci, "decorators");
-            for (int i = 0; i < it->ndecorators; i++) dump_expr(pr, it->decorators[i], ci + 2);
-            close_node(pr);
-            if (it->fn->nclauses == 1) dump_clause_body(pr, &it->fn->clauses[0], ci);
-            close_node(pr);
-        } else {
-            dump_fn(pr, "I_FN", it->fn, ind);
-        }
-        sb_free(&b);
+        dump_fn(pr, "I_FN", it->fn, it->decorators, it->ndecorators, ind);
         return;
     }
     sb_puts(&b, item_kind_name(it->kind));
@@ -785,11 +781,7 @@ static void dump_item(printer_t *pr, item_t *it, int ind) {
         break;
     }
     open_buf(pr, ind, &b);
-    if (it->ndecorators > 0) {
-        open_node(pr, ci, "decorators");
-        for (int i = 0; i < it->ndecorators; i++) dump_expr(pr, it->decorators[i], ci + 2);
-        close_node(pr);
-    }
+    dump_decorators(pr, it->decorators, it->ndecorators, ci);
     switch (it->kind) {
     case I_TYPE:
         if (it->body == TB_RECORD) {
@@ -836,7 +828,7 @@ static void dump_item(printer_t *pr, item_t *it, int ind) {
         }
         break;
     case I_IMPL:
-        for (int i = 0; i < it->nfns; i++) dump_fn(pr, "fn", it->fns[i], ci);
+        for (int i = 0; i < it->nfns; i++) dump_fn(pr, "fn", it->fns[i], NULL, 0, ci);
         break;
     case I_MODULE:
         for (int i = 0; i < it->nitems; i++) dump_item(pr, it->items[i], ci);

@@ -192,10 +192,15 @@ void infer_pat(infer_t *I, pat_t *pt, ty_t *t, bool fresh_only) {
         return;
     }
     case P_INT:
-    case P_FLOAT:
+    case P_RANGE:
+        if (pt->num == NUM_INT) {
+            /* Like integer literals: any numeric type. */
+            require(I, pt->span, t, TR_NUM);
+            return;
+        }
         infer_unify(I, pt->span, t, num_type(I, pt->num));
         return;
-    case P_RANGE:
+    case P_FLOAT:
         infer_unify(I, pt->span, t, num_type(I, pt->num));
         return;
     case P_STRING:
@@ -752,6 +757,7 @@ static ty_t *call_candidates(infer_t *I, expr_t *e, sym_t name, fnvec_t *cands, 
     pd->kind = PEND_CALL;
     pd->span = e->span;
     pd->expr = e;
+    pd->site = e;
     pd->name = name;
     pd->cand_list = ARENA_NEWN(I->a, fn_info_t *, viable.len);
     memcpy(pd->cand_list, viable.items, sizeof(fn_info_t *) * (size_t)viable.len);
@@ -773,7 +779,7 @@ static ty_t *call_candidates(infer_t *I, expr_t *e, sym_t name, fnvec_t *cands, 
 
 /* Rebuilds a shape from a pending call's expression and current argument types. */
 static void pending_shape(pending_t *pd, shape_t *sh) {
-    expr_t *e = pd->expr;
+    expr_t *e = pd->site;
     memset(sh, 0, sizeof *sh);
     int k = 0;
     if (e && e->kind == E_METHOD && !(e->res && e->res->kind == CR_PENDING && e->res->sub == 1)) {
@@ -846,8 +852,8 @@ bool pending_try(infer_t *I, pending_t *pd, bool final) {
         } else if (ty_is_con(rt, c->tc_arr_f64) || ty_is_con(rt, c->tc_arr_f32)) {
             infer_unify(I, pd->span, c->t_int, it);
             infer_unify(I, pd->span, pd->result, c->t_float);
-        } else if (rt->kind == TY_TUPLE && pd->expr && pd->expr->rhs && pd->expr->rhs->kind == E_INT) {
-            int64_t idx = pd->expr->rhs->ival;
+        } else if (rt->kind == TY_TUPLE && pd->site && pd->site->rhs && pd->site->rhs->kind == E_INT) {
+            int64_t idx = pd->site->rhs->ival;
             if (idx < 0 || idx >= rt->nargs) diag_error(I->d, pd->span, "tuple index %lld out of bounds", (long long)idx);
             else infer_unify(I, pd->span, pd->result, rt->args[idx]);
         } else {
@@ -1517,6 +1523,7 @@ static ty_t *infer_field(infer_t *I, expr_t *e) {
         pd->kind = PEND_FIELD;
         pd->span = e->span;
         pd->expr = e;
+        pd->site = e;
         pd->name = e->name;
         pd->args = ARENA_NEWN(I->a, ty_t *, 1);
         pd->args[0] = rt;
@@ -1535,6 +1542,7 @@ static ty_t *pending_index(infer_t *I, expr_t *e, pending_kind_t k, sym_t name, 
     pd->kind = k;
     pd->span = e->span;
     pd->expr = e;
+    pd->site = e;
     pd->name = name;
     pd->args = ARENA_NEWN(I->a, ty_t *, 2);
     pd->args[0] = base;
@@ -1848,6 +1856,10 @@ static ty_t *infer_block(infer_t *I, expr_t *e, ty_t *expected) {
                 } else if (ty_is_con(bp, I->tc->tc_list) && t->lhs->kind == E_VAR) {
                     infer_unify(I, t->rhs->span, I->tc->t_int, it);
                     infer_unify(I, s->value->span, bp->args[0], vt);
+                } else if (bp->kind == TY_VAR) {
+                    /* Decided once the collection's type is known (per instance at worst). */
+                    ty_t *et = pending_index(I, t, PEND_INDEX, NULL, bt, it);
+                    infer_unify(I, s->value->span, et, vt);
                 } else {
                     diag_error(I->d, t->span, "cannot assign into a value of type %s", ty_str(I->tc, bt));
                 }
@@ -2003,6 +2015,14 @@ ty_t *infer_expr(infer_t *I, expr_t *e, ty_t *expected) {
     ty_t *t = NULL;
     switch (e->kind) {
     case E_INT:
+        if (e->num == NUM_INT) {
+            /* A plain integer literal is any numeric type (Int unless something says otherwise). */
+            t = ty_var(c);
+            t->traits = TR_NUM;
+        } else {
+            t = num_type(I, e->num);
+        }
+        break;
     case E_FLOAT:
         t = num_type(I, e->num);
         break;

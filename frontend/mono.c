@@ -321,15 +321,15 @@ static void resolve_instance_pendings(mono_t *m, instance_t *in) {
                     else if (ty_is_con(rt, c->tc_set)) res = c->t_bool;
                     else if (ty_is_con(rt, c->tc_arr_i64)) res = c->t_int;
                     else if (ty_is_con(rt, c->tc_arr_f64) || ty_is_con(rt, c->tc_arr_f32)) res = c->t_float;
-                    else if (rt->kind == TY_TUPLE && pd->expr && pd->expr->rhs && pd->expr->rhs->kind == E_INT &&
-                             pd->expr->rhs->ival >= 0 && pd->expr->rhs->ival < rt->nargs)
-                        res = rt->args[pd->expr->rhs->ival];
+                    else if (rt->kind == TY_TUPLE && pd->site && pd->site->rhs && pd->site->rhs->kind == E_INT &&
+                             pd->site->rhs->ival >= 0 && pd->site->rhs->ival < rt->nargs)
+                        res = rt->args[pd->site->rhs->ival];
                 }
                 if (res) match_into(m, &in->subst, pd->result, mono_canon(m, res));
                 continue;
             }
             /* PEND_CALL */
-            expr_t *e = pd->expr;
+            expr_t *e = pd->site;
             bool has_recv = e && e->kind == E_METHOD && !(e->res && e->res->sub == 1);
             fn_info_t *best = NULL;
             ty_t **best_targs = NULL;

@@ -1317,9 +1317,13 @@ static void parse_stmts(parser_t *p, int close, tok_kind_t term, stmt_t ***out, 
         int before = p->pos;
         vec_push(&v, parse_stmt(p, STMT_FULL));
         if (!p->panic && !is_stmt_sep(kind(p)) && !at(p, term) && p->pos != close && !at(p, TOK_EOF)) {
-            char w[64];
+            char w[128];
             snprintf(w, sizeof w, "a new line, `;` or `%s` after the statement", tok_kind_spelling(term));
-            expected(p, w);
+            if (at(p, TOK_LBRACE) && p->pos > 0 && kind_at(p, p->pos - 1) == TOK_UIDENT)
+                error_at(p, cur(p)->span, "expected %s, found `{` (a record is built with parentheses: `%s(field: value)`)",
+                         w, tok_sym(p, tok_at(p, p->pos - 1)));
+            else
+                expected(p, w);
         }
         if (p->panic) {
             sync_stmt(p, close, false);

@@ -234,7 +234,8 @@ typedef enum { PEND_CALL, PEND_FIELD, PEND_INDEX } pending_kind_t;
 struct pending {
     pending_kind_t kind;
     span_t span;
-    expr_t *expr;           /* the call/method/field expression resolved */
+    expr_t *expr;           /* the call/method/field expression resolved (NULL for copies) */
+    expr_t *site;           /* the call expression whose shape (arguments) this is */
     sym_t name;             /* function or field name */
     fn_group_t *cands;      /* PEND_CALL: candidate functions */
     fn_info_t **cand_list;  /* PEND_CALL: the viable candidates */
