@@ -849,21 +849,38 @@ static bool fn_within(fn_info_t *inner, fn_info_t *outer) {
 static void generalize_group(infer_t *I, fn_info_t **members, int n, int level) {
     int saved = I->tc->level;
     I->tc->level = level;
-    ty_t **types = ARENA_NEWN(I->a, ty_t *, n);
-    scheme_t **out = ARENA_NEWN(I->a, scheme_t *, n);
-    for (int i = 0; i < n; i++) types[i] = members[i]->type;
-    ty_generalize_group(I->tc, types, n, out);
+    /* Pending constraints of these functions (and their lambdas) still open now go with the
+     * schemes, and their variables are quantified too (qualified types). */
+    VEC(pending_t *) carried = {0};
+    for (int k = 0; k < I->pending.len; k++) {
+        pending_t *pd = I->pending.items[k];
+        if (pd->resolved || !pd->owner) continue;
+        for (int i = 0; i < n; i++)
+            if (fn_within(pd->owner, members[i])) {
+                vec_push(&carried, pd);
+                break;
+            }
+    }
+    VEC(ty_t *) types = {0};
+    for (int i = 0; i < n; i++) vec_push(&types, members[i]->type);
+    for (int k = 0; k < carried.len; k++) {
+        pending_t *pd = carried.items[k];
+        for (int a = 0; a < pd->nargs; a++) vec_push(&types, pd->args[a]);
+        if (pd->result) vec_push(&types, pd->result);
+    }
+    scheme_t **out = ARENA_NEWN(I->a, scheme_t *, types.len ? types.len : 1);
+    ty_generalize_group(I->tc, types.items, types.len, out);
     for (int i = 0; i < n; i++) {
         members[i]->scheme = out[i];
         members[i]->state = 2;
     }
-    /* Pending constraints of these functions that mention generic variables go with the scheme. */
+    /* Keep in each scheme the constraints that mention its generic variables. */
     for (int i = 0; i < n; i++) {
         fn_info_t *fi = members[i];
         VEC(pending_t *) mine = {0};
-        for (int k = 0; k < I->pending.len; k++) {
-            pending_t *pd = I->pending.items[k];
-            if (pd->resolved || !pd->owner || !fn_within(pd->owner, fi)) continue;
+        for (int k = 0; k < carried.len; k++) {
+            pending_t *pd = carried.items[k];
+            if (!fn_within(pd->owner, fi)) continue;
             bool gen = false;
             for (int a = 0; a < pd->nargs && !gen; a++) gen = pend_mentions_generic(pd->args[a]);
             if (!gen && pd->result) gen = pend_mentions_generic(pd->result);
@@ -880,13 +897,15 @@ static void generalize_group(infer_t *I, fn_info_t **members, int n, int level) 
     int w = 0;
     for (int k = 0; k < I->pending.len; k++) {
         pending_t *pd = I->pending.items[k];
-        bool carried = false;
-        for (int i = 0; i < n && !carried; i++)
+        bool kept = false;
+        for (int i = 0; i < n && !kept; i++)
             for (int q = 0; q < members[i]->npend; q++)
-                if (members[i]->pend[q] == pd) carried = true;
-        if (!carried && !pd->resolved) I->pending.items[w++] = pd;
+                if (members[i]->pend[q] == pd) kept = true;
+        if (!kept && !pd->resolved) I->pending.items[w++] = pd;
     }
     I->pending.len = w;
+    vec_free(&carried);
+    vec_free(&types);
     I->tc->level = saved;
 }
 
