@@ -15,6 +15,7 @@
 
 static LLVMValueRef cg_block(cg_t *g, expr_t *e, bool tail);
 static LLVMValueRef call_expr(cg_t *g, expr_t *e, bool tail);
+static void loop_backedge_check(cg_t *g);
 
 ty_t *cg_ty(cg_t *g, ty_t *t) { return mono_type(g->m, g->in ? &g->in->subst : NULL, t); }
 
@@ -638,6 +639,7 @@ static LLVMValueRef call_instance(cg_t *g, instance_t *callee, fn_info_t *fn, ex
     /* Self tail call: jump back to the start with new parameter values. */
     if (tail && callee == g->in && g->self_entry && !g->tries.len) {
         for (int i = 0; i < n; i++) LLVMBuildStore(g->b, vals[i], g->param_slots[i]);
+        loop_backedge_check(g);
         LLVMBuildBr(g->b, g->self_entry);
         cg_dead_block(g);
         free(vals);
@@ -1415,9 +1417,29 @@ static LLVMValueRef try_expr(cg_t *g, expr_t *e) {
     return LLVMBuildLoad2(g->b, cg_llty(g, rt), res, "");
 }
 
+/*
+ * A preemption poll at a loop back-edge (rt/sched_internal.h, point 2): the
+ * watchdog asks a long-running process to yield by setting the stack limit
+ * (%fs:0x70 on x86-64) to -1; the poll is one compare and a cold call.
+ */
 static void loop_backedge_check(cg_t *g) {
     if (!g->preempt_checks) return;
-    rt1(g, "nos_preempt_check", g->void_t, g->i64, LLVMConstInt(g->i64, 0, 0));
+    LLVMTypeRef fsptr = LLVMPointerTypeInContext(g->ctx, 257);
+    LLVMValueRef addr = LLVMConstIntToPtr(LLVMConstInt(g->i64, 0x70, 0), fsptr);
+    LLVMValueRef lim = LLVMBuildLoad2(g->b, g->i64, addr, "limit");
+    LLVMSetVolatile(lim, 1);
+    LLVMValueRef asked = LLVMBuildICmp(g->b, LLVMIntEQ, lim, LLVMConstAllOnes(g->i64), "");
+    LLVMBasicBlockRef poll = new_bb(g, "preempt"), cont = new_bb(g, "resume");
+    LLVMValueRef brv = LLVMBuildCondBr(g->b, asked, poll, cont);
+    LLVMMetadataRef md[] = {LLVMMDStringInContext2(g->ctx, "branch_weights", 14),
+                            LLVMValueAsMetadata(LLVMConstInt(g->i32, 1, 0)),
+                            LLVMValueAsMetadata(LLVMConstInt(g->i32, 2000, 0))};
+    LLVMSetMetadata(brv, LLVMGetMDKindIDInContext(g->ctx, "prof", 4),
+                    LLVMMetadataAsValue(g->ctx, LLVMMDNodeInContext2(g->ctx, md, 3)));
+    LLVMPositionBuilderAtEnd(g->b, poll);
+    cg_call_rt(g, "nos_preempt", g->void_t, NULL, NULL, 0);
+    LLVMBuildBr(g->b, cont);
+    LLVMPositionBuilderAtEnd(g->b, cont);
 }
 
 static LLVMValueRef while_expr(cg_t *g, expr_t *e) {

@@ -115,6 +115,7 @@ static int link_exe(const char *obj, emit_opts_t *o) {
     argv[n++] = cc;
     if (strcmp(cc, "clang-19") == 0 && have("ld.lld-19")) argv[n++] = "-fuse-ld=lld";
     if (o->is_static) argv[n++] = "-static";
+    argv[n++] = "-Wl,-z,now";
     argv[n++] = "-o";
     argv[n++] = o->out;
     argv[n++] = obj;
@@ -163,6 +164,16 @@ int emit_program(program_t *p, emit_opts_t *o) {
     LLVMDisposeMessage(dl);
     LLVMDisposeTargetData(td);
 
+    {
+        char *t = LLVMGetTargetMachineTriple(tm);
+        bool x86 = strncmp(t, "x86_64", 6) == 0;
+        LLVMDisposeMessage(t);
+        /* The runtime's stacks grow through split-stack prologues; loops poll for preemption
+         * (rt/sched_internal.h). NOSTOS_NO_SPLIT_STACK=1 turns both off for experiments. */
+        bool off = getenv("NOSTOS_NO_SPLIT_STACK") != NULL;
+        g.split_stack = x86 && !off;
+        g.preempt_checks = x86 && !off;
+    }
     int rc = 0;
     if (!cg_program(&g)) {
         rc = 1;
