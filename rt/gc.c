@@ -172,6 +172,7 @@ static void push_hook(void)
         uintptr_t sp = w == self ? nos__sp() : atomic_load_explicit(&w->signal_sp,
                                                                      memory_order_relaxed);
         GC_push_all_eager((void *)w->gc_fl, (void *)(w->gc_fl + 32));
+        GC_push_all_eager((void *)w->gc_afl, (void *)(w->gc_afl + 32));
         if (!sp || !w->pthread_hi)
             continue;
         c->active[c->n++] = sp;
@@ -258,39 +259,46 @@ void nos__gc_worker_start(nos__worker_t *w)
 typedef struct alloc_req {
     void **fl;
     size_t bytes;
+    int kind;
     void *out;
 } alloc_req_t;
 
 static void *refill_sys(void *arg)
 {
     alloc_req_t *r = arg;
-    GC_generic_malloc_many(r->bytes, GC_I_NORMAL, r->fl);
+    GC_generic_malloc_many(r->bytes, r->kind, r->fl);
     return NULL;
 }
 
 static void *malloc_sys(void *arg)
 {
     alloc_req_t *r = arg;
-    r->out = GC_MALLOC(r->bytes);
+    r->out = r->kind == GC_I_NORMAL ? GC_MALLOC(r->bytes) : GC_MALLOC_ATOMIC(r->bytes);
     return NULL;
 }
 
-void *nos__gc_alloc(size_t bytes)
+/*
+ * Boehm's own allocation entry points may write far below their caller's sp (see
+ * NOS_NONSPLIT_ROOM), so the fast path here pops from per-worker free lists (the same
+ * lists gc_inline.h describes) and only the refill runs Boehm, on the system stack. The
+ * lists are pushed as roots by push_hook, which keeps their objects from being reclaimed.
+ */
+static inline void *gc_alloc_kind(size_t bytes, int kind)
 {
     nos__worker_t *w = nos__w();
     /* + 1: Boehm recognises pointers one past the end, so objects get a slop byte. */
     size_t granules = (bytes + 1 + GC_GRANULE_BYTES - 1) / GC_GRANULE_BYTES;
     if (!w || granules >= GC_TINY_FREELISTS || granules == 0) {
-        alloc_req_t r = {NULL, bytes ? bytes : 1, NULL};
+        alloc_req_t r = {NULL, bytes ? bytes : 1, kind, NULL};
         nos__on_system_stack(malloc_sys, &r);
         if (!r.out)
             nos__fatal("out of memory allocating %zu bytes", bytes);
         return r.out;
     }
-    void **fl = &w->gc_fl[granules];
+    void **fl = kind == GC_I_NORMAL ? &w->gc_fl[granules] : &w->gc_afl[granules];
     void *obj = *fl;
     if (!obj) {
-        alloc_req_t r = {fl, granules * GC_GRANULE_BYTES, NULL};
+        alloc_req_t r = {fl, granules * GC_GRANULE_BYTES, kind, NULL};
         nos__on_system_stack(refill_sys, &r);
         obj = *fl;
         if (!obj)
@@ -299,6 +307,16 @@ void *nos__gc_alloc(size_t bytes)
     *fl = *(void **)obj;
     *(void **)obj = NULL;
     return obj;
+}
+
+void *nos__gc_alloc(size_t bytes)
+{
+    return gc_alloc_kind(bytes, GC_I_NORMAL);
+}
+
+void *nos__gc_alloc_atomic(size_t bytes)
+{
+    return gc_alloc_kind(bytes, GC_I_PTRFREE);
 }
 
 /* ---- sanitizer fiber annotations ------------------------------------------------------------------ */

@@ -76,10 +76,17 @@ __attribute__((noinline)) nos__worker_t *nos__w_slow(void)
     return nos__tls_worker;
 }
 
-/* Global scheduler state. sched.lock guards the global queue and the idle list. */
+/*
+ * Global scheduler state. sched.lock guards the global queues and the idle list. Of the two
+ * global queues, gq[0] holds processes woken by other threads (timers, I/O completions):
+ * they are taken before gq[1] (preempted processes, run-queue overflow), so a process that
+ * waited for an event does not queue behind CPU-bound ones.
+ */
 static struct {
     pthread_mutex_t lock;
-    nos_pid_t *gq_head, *gq_tail;
+    struct {
+        nos_pid_t *head, *tail;
+    } gq[2];
     _Atomic int64_t gq_n;
     nos__worker_t *idle;          /* idle workers, linked through idle_next */
     _Atomic int npidle;
@@ -114,29 +121,40 @@ static inline uint32_t fastrand(nos__worker_t *w)
 
 /* ---- global queue (sched.lock) ---------------------------------------------------------------- */
 
-static void globq_put_locked(nos_pid_t *p)
+static void globq_put_locked(nos_pid_t *p, int q)
 {
     p->next = NULL;
-    if (sched.gq_tail)
-        sched.gq_tail->next = p;
+    if (sched.gq[q].tail)
+        sched.gq[q].tail->next = p;
     else
-        sched.gq_head = p;
-    sched.gq_tail = p;
+        sched.gq[q].head = p;
+    sched.gq[q].tail = p;
     atomic_fetch_add_explicit(&sched.gq_n, 1, memory_order_relaxed);
+}
+
+static nos_pid_t *globq_pop_locked(void)
+{
+    int q = sched.gq[0].head ? 0 : 1;
+    nos_pid_t *p = sched.gq[q].head;
+    sched.gq[q].head = p->next;
+    if (!sched.gq[q].head)
+        sched.gq[q].tail = NULL;
+    return p;
 }
 
 static void *globq_put_slow(void *arg)
 {
+    nos_pid_t *p = (nos_pid_t *)((uintptr_t)arg & ~(uintptr_t)1);
     pthread_mutex_lock(&sched.lock);
-    globq_put_locked(arg);
+    globq_put_locked(p, (uintptr_t)arg & 1 ? 0 : 1);
     pthread_mutex_unlock(&sched.lock);
     return NULL;
 }
 
-/* Any thread. */
-static void globq_put(nos_pid_t *p)
+/* Any thread. woken: the process waited for an event (it goes first). */
+static void globq_put(nos_pid_t *p, bool woken)
 {
-    nos__on_system_stack(globq_put_slow, p);
+    nos__on_system_stack(globq_put_slow, (void *)((uintptr_t)p | (woken ? 1 : 0)));
 }
 
 static void runq_put(nos__worker_t *w, nos_pid_t *p, bool next);
@@ -154,15 +172,9 @@ static nos_pid_t *globq_get_locked(nos__worker_t *w, int max)
         n = max;
     if (n > NOS_RUNQ_SIZE / 2)
         n = NOS_RUNQ_SIZE / 2;
-    nos_pid_t *p = sched.gq_head;
-    sched.gq_head = p->next;
-    for (int64_t i = 1; i < n; i++) {
-        nos_pid_t *q = sched.gq_head;
-        sched.gq_head = q->next;
-        runq_put(w, q, false);
-    }
-    if (!sched.gq_head)
-        sched.gq_tail = NULL;
+    nos_pid_t *p = globq_pop_locked();
+    for (int64_t i = 1; i < n; i++)
+        runq_put(w, globq_pop_locked(), false);
     atomic_fetch_sub_explicit(&sched.gq_n, n, memory_order_relaxed);
     return p;
 }
@@ -206,7 +218,7 @@ static void *runq_put_slow(void *arg)
     batch[n] = r->p;
     pthread_mutex_lock(&sched.lock);
     for (uint32_t i = 0; i <= n; i++)
-        globq_put_locked(batch[i]);
+        globq_put_locked(batch[i], 1);
     pthread_mutex_unlock(&sched.lock);
     r->done = true;
     return NULL;
@@ -366,11 +378,10 @@ void nos__ready(nos_pid_t *p)
 {
     atomic_store_explicit(&p->state, NOS_P_RUNNABLE, memory_order_relaxed);
     nos__worker_t *w = nos__w();
-    if (w) {
+    if (w)
         runq_put(w, p, true);
-    } else {
-        globq_put(p);
-    }
+    else
+        globq_put(p, true);
     maybe_wakep();
 }
 
@@ -381,7 +392,7 @@ void nos__spawn_enqueue(nos_pid_t *p)
     if (w)
         runq_put(w, p, false);
     else
-        globq_put(p);
+        globq_put(p, false);
     maybe_wakep();
 }
 
@@ -628,7 +639,7 @@ static void run(nos__worker_t *w, nos_pid_t *p)
             return;
         case NOS_ACT_PREEMPT:
             atomic_store_explicit(&p->state, NOS_P_RUNNABLE, memory_order_relaxed);
-            globq_put(p);
+            globq_put(p, false);
             maybe_wakep();
             return;
         case NOS_ACT_PARK:
@@ -713,6 +724,11 @@ static void *worker_main(void *arg)
 
 /* ---- the watchdog ------------------------------------------------------------------------------ */
 
+/*
+ * Every millisecond (every 20 ms when all workers sleep): a process that has run for
+ * NOS_TIMESLICE_NS, or for 1 ms while other processes wait in a queue, is asked to yield;
+ * and if work waits while a worker is idle and nobody looks for it, one is woken.
+ */
 static void *watchdog_main(void *unused)
 {
     (void)unused;
@@ -726,27 +742,29 @@ static void *watchdog_main(void *unused)
     pthread_sigmask(SIG_SETMASK, &set, NULL);
     for (;;) {
         bool all_idle = atomic_load_explicit(&sched.npidle, memory_order_relaxed) == n;
-        struct timespec ts = {0, all_idle ? 20 * 1000 * 1000 : 2 * 1000 * 1000};
+        struct timespec ts = {0, all_idle ? 20 * 1000 * 1000 : 1000 * 1000};
         nanosleep(&ts, NULL);
         int64_t now = nos__now_ns();
-        bool queued = false;
+        bool global = atomic_load_explicit(&sched.gq_n, memory_order_relaxed) > 0;
+        bool queued = global;
         for (int i = 0; i < n; i++) {
             nos__worker_t *w = nos__workers[i];
             uint64_t t = atomic_load_explicit(&w->tick_pub, memory_order_relaxed);
-            if (!runq_empty(w))
-                queued = true;
+            bool local = !runq_empty(w);
+            queued |= local;
             if (t != seen[i]) {
                 seen[i] = t;
                 since[i] = now;
                 continue;
             }
-            if ((t & 1) && now - since[i] >= NOS_TIMESLICE_NS) {
+            int64_t slice = global || local ? 1000 * 1000 : NOS_TIMESLICE_NS;
+            if ((t & 1) && now - since[i] >= slice) {
                 atomic_store_explicit(&w->preempt_req, t >> 1, memory_order_relaxed);
                 __atomic_store_n(w->guard_slot, NOS_LIMIT_POISON, __ATOMIC_RELAXED);
                 since[i] = now;
             }
         }
-        if (queued || atomic_load_explicit(&sched.gq_n, memory_order_relaxed) > 0)
+        if (queued)
             maybe_wakep();
     }
     return NULL;

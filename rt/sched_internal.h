@@ -44,13 +44,15 @@
  *    default 1 MiB) and nos_stack_check throws StackOverflow when the stack really is short.
  *
  * 4. Link every program with lld and eager binding:
- *        clang-19 ... -fuse-ld=lld -Wl,-z,now  <objects> libnostos_rt.a $(pkg-config --libs
+ *        clang-19 ... -fuse-ld=lld -Wl,-z,now <objects> libnostos_rt.a $(pkg-config --libs
  *        bdw-gc libuv libcurl libpq) -lpthread -lm
+ *        -Wl,--split-stack-adjust-size=65536
  *    lld rewrites the prologue of a split-stack function that calls a function without
- *    split-stack support so that it asks for NOS_NONSPLIT_ROOM (16 KiB) more (ld.bfd
- *    silently does not, which would let C code run off a small segment). -z now matters
- *    because lazy PLT binding runs the dynamic linker (an XSAVE of ~1 KiB) on whatever
- *    stack the first call happens on.
+ *    split-stack support so that it asks for NOS_NONSPLIT_ROOM (64 KiB) more (ld.bfd
+ *    silently does not, which would let C code run off a small segment; lld's default of
+ *    16 KiB is too little for Boehm's allocator). -z now matters because lazy PLT binding
+ *    runs the dynamic linker (an XSAVE of ~1 KiB) on whatever stack the first call happens
+ *    on.
  *
  * 5. Which runtime entry points may be called directly (all of them may, from generated code):
  *    - The object files of the scheduler half (sched.c, proc.c, mailbox.c, mvar.c, timer.c,
@@ -61,7 +63,7 @@
  *      pthread stack through nos__on_system_stack.
  *    - Every other runtime function (values, strings, show, lib natives) is an ordinary C
  *      function: lld makes the calling function request NOS_NONSPLIT_ROOM bytes first, so
- *      these may use up to 16 KiB of stack (including a GC collection). Anything that may
+ *      these may use up to 64 KiB of stack (including a GC collection). Anything that may
  *      need more (deep recursion in C, libcurl, libpq, big formatting) must be wrapped in
  *      nos__on_system_stack by the native that calls it.
  *
@@ -129,8 +131,13 @@ _Noreturn void nos__uncaught(const nos_type_t *t, nos_val_t v);
 #define NOS_NOSPLIT_BUDGET 768
 /* Bytes kept below a segment's limit: the sum of the two. */
 #define NOS_STACK_RESERVE (NOS_SPLIT_SMALL_FRAME + NOS_NOSPLIT_BUDGET)
-/* Extra room a split-stack function gets before it calls ordinary C (lld's default). */
-#define NOS_NONSPLIT_ROOM 16384
+/*
+ * Extra room a split-stack function gets before it calls ordinary C. Boehm's allocator
+ * writes up to ~25 KiB below its caller's sp (GC_clear_stack zeroes 16 KiB now and then,
+ * plus the collector's frames), so lld's default of 16 KiB is not enough: programs must be
+ * linked with -Wl,--split-stack-adjust-size=65536 to match this value.
+ */
+#define NOS_NONSPLIT_ROOM 65536
 /* Run-queue ring size per worker (Go's runq). */
 #define NOS_RUNQ_SIZE 256
 /* A process that runs this long without blocking is asked to yield. */
@@ -150,6 +157,8 @@ typedef struct nos__seg {
     uintptr_t saved_sp;     /* sp in this segment when a newer one was entered (for the GC) */
     uint32_t cls;           /* size class (stack.c) */
     uint32_t bytes;         /* size of the whole block, header included */
+    uint32_t state;         /* in use or free (checked on every hand-over) */
+    uint32_t unused;
 } nos__seg_t;
 
 static inline uintptr_t nos__seg_limit(const nos__seg_t *s)
@@ -310,7 +319,8 @@ struct nos__worker {
     size_t altstack_size;
     _Atomic uintptr_t signal_sp;   /* sp at the GC's suspend signal (gc.c) */
     /* allocation caches */
-    void *gc_fl[32];               /* GC_TINY_FREELISTS-sized tiny free lists (gc.c) */
+    void *gc_fl[32];               /* tiny free lists for scanned objects (gc.c) */
+    void *gc_afl[32];              /* and for pointer-free ones */
     nos__seg_t *seg_cache[8];      /* per-class cache of free segments (stack.c) */
     uint32_t seg_ncache[8];
     uint32_t free_slots_n;         /* process-table slots kept by this worker (proc.c) */
@@ -415,6 +425,8 @@ void nos__gc_worker_start(nos__worker_t *w);
 /* Allocate `bytes` of zeroed, scanned GC memory without using more than the nosplit budget
  * of the current stack (the slow path runs on the system stack). */
 void *nos__gc_alloc(size_t bytes);
+/* The same for memory that holds no pointers (not scanned, not zeroed). */
+void *nos__gc_alloc_atomic(size_t bytes);
 
 /* ---- timers and the reactor (timer.c) -------------------------------------------------------- */
 

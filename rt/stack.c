@@ -44,6 +44,8 @@ NOS__SPLIT_STACK_AWARE;
 #define PAGE 4096u
 #define DONTNEED_MIN ((size_t)64 << 10)
 #define SEG_CANARY 0x5e6c0ffee5e6c0ffULL
+#define SEG_FREE 0xf7eeu
+#define SEG_INUSE 0x05edu
 
 size_t nos__stack_max = (size_t)1 << 30;
 size_t nos__stack_first = 2048;
@@ -129,6 +131,7 @@ static nos__seg_t *seg_format(uintptr_t base, size_t bytes, uint32_t cls)
     s->saved_sp = hi;
     s->cls = cls;
     s->bytes = (uint32_t)(bytes > UINT32_MAX ? UINT32_MAX : bytes);
+    s->state = SEG_FREE;
     *(uint64_t *)base = SEG_CANARY;
     return s;
 }
@@ -148,6 +151,7 @@ static void *refill_slow(void *arg)
     if (r->cls == HUGE_CLS) {
         size_t bytes = (r->bytes + PAGE - 1) & ~(size_t)(PAGE - 1);
         r->out = seg_format((uintptr_t)map_noreserve(bytes), bytes, HUGE_CLS);
+        r->out->state = SEG_INUSE;
         return NULL;
     }
     pool_t *pl = &pools[r->cls];
@@ -240,6 +244,9 @@ static nos__seg_t *seg_alloc(nos__worker_t *w, uint32_t cls, size_t huge_bytes)
     nos__seg_t *s = w->seg_cache[cls];
     w->seg_cache[cls] = s->prev;
     w->seg_ncache[cls]--;
+    if (s->state != SEG_FREE)
+        nos__fatal("stack segment %p handed out twice", (void *)s);
+    s->state = SEG_INUSE;
     s->prev = NULL;
     s->saved_sp = s->hi;
     atomic_fetch_add_explicit(&bytes_in_use, cls_bytes[cls], memory_order_relaxed);
@@ -253,9 +260,14 @@ static size_t seg_size(const nos__seg_t *s)
 
 static void seg_free(nos__worker_t *w, nos__seg_t *s)
 {
+    if (s->state != SEG_INUSE)
+        nos__fatal("stack segment %p freed twice", (void *)s);
+    s->state = SEG_FREE;
     atomic_fetch_sub_explicit(&bytes_in_use, seg_size(s), memory_order_relaxed);
     if (*(uint64_t *)s->base != SEG_CANARY)
-        nos__fatal("stack segment reserve overrun (nosplit budget exceeded)");
+        nos__fatal("stack segment reserve overrun (nosplit budget exceeded): segment %p..%p "
+                   "class %u holds %#llx", (void *)s->base, (void *)s->hi, s->cls,
+                   (unsigned long long)*(uint64_t *)s->base);
     if (s->cls == HUGE_CLS) {
         nos__on_system_stack(unmap_slow, s);
         return;

@@ -4,10 +4,12 @@
  * else.
  *
  * A case is a function run as the Nostos main process: the child calls nos_main with it,
- * so the scheduler, the GC and the reactor are real. Returning ends the child with 0; CHECK
- * failures print the condition and end it with 1.
+ * so the scheduler, the GC and the reactor are real. Returning ends the child with 0 (after
+ * printing the result when a result type is given); CHECK failures end it with 1. A case
+ * may instead expect a given exit status and text on the child's stdout or stderr.
  *
- *   TEST_CASE(name, timeout_seconds) { ...; }
+ *   TEST_CASE(name, timeout_seconds) { ...; return 0; }
+ *   TEST_CASE_X(name, timeout, .threads = 1, .expect_exit = 1, .expect_err = "Runtime error")
  */
 #ifndef NOS_TEST_HARNESS_H
 #define NOS_TEST_HARNESS_H
@@ -19,23 +21,32 @@
 
 #include "nostos.h"
 
+typedef struct test_opts {
+    int threads;                     /* NOSTOS_THREADS for the child; 0 = leave as is */
+    int expect_exit;                 /* expected exit status */
+    const char *expect_out;          /* substring expected on stdout (NULL: anything) */
+    const char *expect_err;          /* substring expected on stderr */
+    const nos_type_t *result_type;   /* nos_main's result type (NULL: Unit) */
+    const char *env;                 /* "NAME=value" set in the child */
+} test_opts_t;
+
 typedef struct test_case {
     const char *name;
-    void (*fn)(void);
+    nos_val_t (*fn)(void);
     int timeout_s;
-    int threads;           /* NOSTOS_THREADS for the child; 0 = leave as is */
+    test_opts_t o;
 } test_case_t;
 
-void test_register(const char *name, void (*fn)(void), int timeout_s, int threads);
+void test_register(const char *name, nos_val_t (*fn)(void), int timeout_s, test_opts_t o);
 
-#define TEST_CASE_T(name, timeout_s, threads)                                                 \
-    static void test_##name(void);                                                          \
+#define TEST_CASE_X(name, timeout_s, ...)                                                     \
+    static nos_val_t test_##name(void);                                                     \
     __attribute__((constructor)) static void reg_##name(void)                               \
     {                                                                                       \
-        test_register(#name, test_##name, timeout_s, threads);                              \
+        test_register(#name, test_##name, timeout_s, (test_opts_t){__VA_ARGS__});           \
     }                                                                                       \
-    static void test_##name(void)
-#define TEST_CASE(name, timeout_s) TEST_CASE_T(name, timeout_s, 0)
+    static nos_val_t test_##name(void)
+#define TEST_CASE(name, timeout_s) TEST_CASE_X(name, timeout_s, .threads = 0)
 
 #define CHECK(cond)                                                                         \
     do {                                                                                    \
@@ -59,12 +70,22 @@ void test_register(const char *name, void (*fn)(void), int timeout_s, int thread
 
 /* Helpers shared by the cases (harness.c). */
 int64_t test_now_ms(void);
+int64_t test_now_us(void);
 nos_closure_t *test_closure(void *fn, int nenv);       /* GC closure with nenv env words */
+nos_pid_t *test_spawn(void *fn, int nenv, ...);       /* spawn with env words (nos_val_t) */
 /* Receive the next message of any type (no timeout) and return its value. */
 nos_val_t test_recv(const nos_type_t **type_out);
-/* Receive the first message whose value satisfies pred (selective), or timeout: *ok = 0. */
+/* Receive the first message that pred accepts (selective); *ok = 0 on timeout. */
 nos_val_t test_recv_match(int (*pred)(const nos_type_t *t, nos_val_t v, void *ctx), void *ctx,
                           int64_t timeout_ms, int *ok);
 void test_force_gc(void);
+/* Like generated code's loop back-edge poll. */
+static inline void test_poll(void)
+{
+    uintptr_t lim;
+    __asm__ volatile("movq %%fs:0x70, %0" : "=r"(lim));
+    if (__builtin_expect(lim == (uintptr_t)-1, 0))
+        nos_preempt();
+}
 
 #endif

@@ -27,6 +27,7 @@ TEST_CASE(spawn_send_receive, 10)
     nos_val_t v = test_recv(&t);
     CHECK(t == &nos_type_int);
     CHECK_EQ(v, 42);
+    return 0;
 }
 
 static nos_val_t yielder(nos_closure_t *c)
@@ -53,6 +54,7 @@ TEST_CASE(context_switch_1m, 30)
         sum += (int64_t)test_recv(NULL);
     CHECK_EQ(sum, 1000000);
     fprintf(stderr, "  1M yields in %lld ms\n", (long long)(test_now_ms() - t0));
+    return 0;
 }
 
 TEST_CASE(spawn_100k, 60)
@@ -80,6 +82,7 @@ TEST_CASE(spawn_100k, 60)
         nos_sleep(1);
     }
     fprintf(stderr, "  spawn+collect 100k in %lld ms\n", (long long)(test_now_ms() - t0));
+    return 0;
 }
 
 static nos_val_t ponger(nos_closure_t *c)
@@ -105,6 +108,7 @@ TEST_CASE(ping_pong, 30)
     }
     nos_send(pong, &nos_type_unit, 0);
     fprintf(stderr, "  %d round trips in %lld ms\n", n, (long long)(test_now_ms() - t0));
+    return 0;
 }
 
 TEST_CASE(send_to_dead_is_dropped, 10)
@@ -123,4 +127,5 @@ TEST_CASE(send_to_dead_is_dropped, 10)
         nos_send(child, &nos_type_int, i);   /* silently dropped */
     CHECK(!nos_process_alive(child));
     CHECK_EQ(nos_process_time(child), -1);
+    return 0;
 }

@@ -34,6 +34,7 @@ TEST_CASE(deep_recursion_main_1m, 60)
     /* And again: the segments are reused. */
     CHECK_EQ(rec(1000000), rec_expect(1000000));
 #endif
+    return 0;
 }
 
 static nos_val_t deep_child(nos_closure_t *c)
@@ -59,6 +60,7 @@ TEST_CASE(deep_recursion_in_processes, 60)
     }
     CHECK_EQ(sum, want);
 #endif
+    return 0;
 }
 
 __attribute__((noinline)) static int64_t forever(int64_t n)
@@ -104,6 +106,7 @@ TEST_CASE(stack_overflow_kills_only_its_process, 60)
     nos_send(echo, &nos_type_unit, 0);
     CHECK_EQ(rec(10000), rec_expect(10000));
 #endif
+    return 0;
 }
 
 __attribute__((noinline)) static int64_t leaf(int64_t x)
@@ -135,4 +138,5 @@ TEST_CASE(segment_boundary_loop, 60)
         CHECK_EQ(boundary(d, 10000), 10000 * 9999 / 2 + 10000);
     fprintf(stderr, "  2M boundary calls in %lld ms\n", (long long)(test_now_ms() - t0));
 #endif
+    return 0;
 }
