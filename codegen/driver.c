@@ -224,7 +224,7 @@ static int run_cmd(opts_t *o) {
         key ^= (uint64_t)st.st_mtime * 1000003u + (uint64_t)st.st_size;
         key *= 1099511628211ull;
     }
-    char rtlib[PATH_MAX];
+    char rtlib[PATH_MAX + 32];
     snprintf(rtlib, sizeof rtlib, "%s/libnostos_rt.a", self_dir());
     if (stat(rtlib, &st) == 0) key ^= (uint64_t)st.st_mtime * 7919u + (uint64_t)st.st_size;
     const char *xdg = getenv("XDG_CACHE_HOME");
