@@ -2275,6 +2275,22 @@ static void parse_type_def(parser_t *p, item_t *it) {
     it->alias = parse_type(p);
 }
 
+/*
+ * The optional `end` of a trait or impl. A line indented deeper than the
+ * item that is neither a member nor `end` is an error; the parser then
+ * skips to the `end` (or to the next line at the item's indentation).
+ */
+static void finish_members(parser_t *p, int col0, const char *what) {
+    if (accept_after_nl(p, TOK_END)) return;
+    int i = peek_nl(p);
+    if (kind_at(p, i) == TOK_EOF || column_of(p, i) <= col0) return;
+    while (p->pos < i) advance(p);
+    expected(p, what);
+    sync_item(p, col0);
+    accept_after_nl(p, TOK_END);
+    p->panic = false;
+}
+
 /* Method names of traits: names or operators. */
 static bool is_method_name(tok_kind_t k) {
     switch (k) {
@@ -2292,6 +2308,7 @@ static bool is_method_name(tok_kind_t k) {
  * method = method_name params ["->" type] ["=" expr]
  */
 static void parse_trait(parser_t *p, item_t *it) {
+    int col0 = column_of(p, p->pos);
     it->kind = I_TRAIT;
     advance(p);
     it->name = expect_uname(p, "a trait name", &it->name_span);
@@ -2324,7 +2341,7 @@ static void parse_trait(parser_t *p, item_t *it) {
         }
     }
     FREEZE(p, v, it->methods, it->nmethods);
-    accept_after_nl(p, TOK_END);
+    finish_members(p, col0, "a method signature or `end`");
 }
 
 /* bound = name ":" Name {"+" Name} */
@@ -2350,6 +2367,7 @@ static void parse_when_bounds(parser_t *p, item_t *it) {
 
 /* impl = type ":" Name ["when" bound {"," bound}] {nl* fn_def} [nl* "end"] */
 static void parse_impl(parser_t *p, item_t *it) {
+    int col0 = column_of(p, p->pos);
     it->kind = I_IMPL;
     it->alias = parse_type(p);
     expect(p, TOK_COLON);
@@ -2369,7 +2387,7 @@ static void parse_impl(parser_t *p, item_t *it) {
         }
     }
     FREEZE(p, v, it->fns, it->nfns);
-    accept_after_nl(p, TOK_END);
+    finish_members(p, col0, "a method definition or `end`");
 }
 
 /*
