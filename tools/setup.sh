@@ -29,6 +29,6 @@ fi
 
 BUILD_TYPE=${NOSTOS_BUILD_TYPE:-Release}
 cmake -S . -B build -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DNOSTOS_WERROR="${NOSTOS_WERROR:-OFF}" >/dev/null
-cmake --build build -j"$(nproc)" 2>&1 | grep -E "error|warning:|Error" || true
+cmake --build build -j"$(nproc)" 2>&1 | grep -E "error:|warning:|Error [0-9]" || true
 test -x build/nostos || { echo "setup: build failed" >&2; exit 1; }
 echo "setup: build/nostos ready"
