@@ -253,7 +253,7 @@ static bool starts_with(lexer_t *L, uint32_t at, const char *s) {
  * int   = [0-9][0-9_]* [i8|i16|i32|u8|u16|u32|u64|n|d] | 0x[0-9a-fA-F][0-9a-fA-F_]* | 0b[01][01_]*
  * float = [0-9][0-9_]* . [0-9][0-9_]* ([eE][+-]?[0-9]+)? [f32|d]   (d only without exponent)
  */
-static void lex_number(lexer_t *L, bool after_dot) {
+static void number(lexer_t *L, bool after_dot) {
     uint32_t start = L->pos;
     const char *src = L->src;
     if (after_dot) {
@@ -392,7 +392,7 @@ static uint32_t skip_inner_string(lexer_t *L, uint32_t i, char q) {
  * Inside `${...}` braces nest and inner "..." / '...' strings are skipped,
  * so "x is ${if x > 3 then "big" else "small"}" is one token.
  */
-static void lex_dq_string(lexer_t *L) {
+static void dq_string(lexer_t *L) {
     uint32_t start = L->pos;
     uint32_t i = start + 1;
     bool interp = false;
@@ -438,7 +438,7 @@ static void lex_dq_string(lexer_t *L) {
  * char    = "'" (char | escape) "'"
  * sstring = "'" (char | escape) (char | escape)+ "'"   (may span lines)
  */
-static void lex_quote(lexer_t *L) {
+static void quote(lexer_t *L) {
     uint32_t start = L->pos;
     uint32_t i = start + 1;
     int count = 0;
@@ -503,7 +503,7 @@ static void lex_quote(lexer_t *L) {
 
 /* ---- identifiers, punctuation, bad characters -------------------------------------------- */
 
-static void lex_word(lexer_t *L) {
+static void word(lexer_t *L) {
     uint32_t start = L->pos;
     while (is_ident_char(peekc(L, L->pos))) L->pos++;
     uint32_t n = L->pos - start;
@@ -524,7 +524,7 @@ static void lex_word(lexer_t *L) {
     t->text_len = n;
 }
 
-static bool lex_punct(lexer_t *L) {
+static bool punct(lexer_t *L) {
     const word_t *best = NULL;
     for (int i = 0; i < COUNT(puncts); i++) {
         const word_t *w = &puncts[i];
@@ -539,7 +539,7 @@ static bool lex_punct(lexer_t *L) {
 }
 
 /* One TOK_ERROR (and one diagnostic) per run of characters that start no token. */
-static void lex_bad_char(lexer_t *L) {
+static void bad_char(lexer_t *L) {
     uint32_t start = L->pos;
     uint32_t cp;
     int n = utf8_decode((const unsigned char *)L->src + start, L->end - start, &cp);
@@ -598,15 +598,15 @@ static void run(lexer_t *L) {
         }
         if (is_digit(c)) {
             bool after_dot = L->out->len > 0 && vec_last(L->out).kind == TOK_DOT;
-            lex_number(L, after_dot);
+            number(L, after_dot);
         } else if (is_lower(c) || is_upper(c)) {
-            lex_word(L);
+            word(L);
         } else if (c == '"') {
-            lex_dq_string(L);
+            dq_string(L);
         } else if (c == '\'') {
-            lex_quote(L);
-        } else if (!lex_punct(L)) {
-            lex_bad_char(L);
+            quote(L);
+        } else if (!punct(L)) {
+            bad_char(L);
         }
     }
     push(L, TOK_EOF, L->end, L->end);
@@ -644,6 +644,7 @@ int lex_range(arena_t *a, symtab_t *syms, diag_t *d, uint32_t file, uint32_t sta
 void lex_file(arena_t *a, symtab_t *syms, diag_t *d, uint32_t file, token_vec_t *out) {
     source_t *s = diag_file(d, file);
     lexer_t L = {a, syms, d, file, s ? s->text : "", 0, s ? s->len : 0, out, false, 0};
+    if (L.end >= 3 && memcmp(L.src, "\xEF\xBB\xBF", 3) == 0) L.pos = 3; /* a UTF-8 byte-order mark */
     check_utf8(&L);
     run(&L);
 }

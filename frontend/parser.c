@@ -65,16 +65,16 @@ typedef struct mark {
 /* Statement flavours: a block statement, or the body of an if branch. */
 enum { STMT_FULL, STMT_BRANCH };
 
-static expr_t *parse_expr(parser_t *p);
-static expr_t *parse_binary(parser_t *p, int min_prec);
-static expr_t *parse_unary(parser_t *p);
-static expr_t *parse_block(parser_t *p);
-static pat_t *parse_pattern(parser_t *p);
-static pat_t *parse_pattern_base(parser_t *p);
-static texpr_t *parse_type(parser_t *p);
-static stmt_t *parse_stmt(parser_t *p, int mode);
-static item_t *parse_item(parser_t *p);
-static fn_decl_t *parse_fn_def(parser_t *p, uint32_t start, bool pub);
+static expr_t *expr(parser_t *p);
+static expr_t *binary(parser_t *p, int min_prec);
+static expr_t *unary(parser_t *p);
+static expr_t *block(parser_t *p);
+static pat_t *pattern(parser_t *p);
+static pat_t *pattern_base(parser_t *p);
+static texpr_t *type_expr(parser_t *p);
+static stmt_t *stmt(parser_t *p, int mode);
+static item_t *item(parser_t *p);
+static fn_decl_t *fn_def(parser_t *p, uint32_t start, bool pub);
 
 /* ---- token access ------------------------------------------------------------------- */
 
@@ -370,7 +370,7 @@ static sym_t tok_sym(parser_t *p, token_t *t) {
  * Reads `Name {"." Name}` (dotted_ok tells which tokens may follow a dot) into
  * one interned "A.B.C"; the text is built once, so long paths stay linear.
  */
-static sym_t parse_dotted(parser_t *p, bool (*dotted_ok)(tok_kind_t)) {
+static sym_t dotted_name(parser_t *p, bool (*dotted_ok)(tok_kind_t)) {
     token_t *t = advance(p);
     if (!(at(p, TOK_DOT) && dotted_ok(kind_at(p, p->pos + 1)))) return tok_sym(p, t);
     sbuf_t b = {0};
@@ -483,13 +483,13 @@ static void sync_item(parser_t *p, int col) {
 /* ---- types ---------------------------------------------------------------------------------- */
 
 /* Parses "[" type {"," type} [","] "]" into a list; the cursor is on "[". */
-static void parse_type_list(parser_t *p, tok_kind_t closer, texpr_t ***out, int *n) {
+static void type_list(parser_t *p, tok_kind_t closer, texpr_t ***out, int *n) {
     VEC(texpr_t *) v = {0};
     int open = p->pos;
     advance(p);
     while (!at(p, closer) && !at(p, TOK_EOF) && !failed(p)) {
         skip_nl(p);
-        vec_push(&v, parse_type(p));
+        vec_push(&v, type_expr(p));
         skip_nl(p);
         if (!accept(p, TOK_COMMA)) break;
     }
@@ -501,21 +501,21 @@ static void parse_type_list(parser_t *p, tok_kind_t closer, texpr_t ***out, int 
 static bool is_any_name(tok_kind_t k) { return is_lname(k) || is_uname(k); }
 
 /* qualified = Name {"." Name} (lower-case module parts allowed) */
-static sym_t parse_qualified(parser_t *p) { return parse_dotted(p, is_any_name); }
+static sym_t qualified(parser_t *p) { return dotted_name(p, is_any_name); }
 
 /*
  * type_atom = qualified ["[" types "]"] | name | "{" name ":" type {"," ...} "}"
  *           | "[" type "]" | "(" [types] ")"
  */
-static texpr_t *parse_type_atom(parser_t *p) {
+static texpr_t *type_atom(parser_t *p) {
     uint32_t start = here(p);
     tok_kind_t k = kind(p);
     if (is_uname(k) || is_lname(k)) {
-        sym_t name = parse_qualified(p);
+        sym_t name = qualified(p);
         if (at(p, TOK_LBRACKET)) {
             texpr_t *t = new_texpr(p, TE_GENERIC, start);
             t->name = name;
-            parse_type_list(p, TOK_RBRACKET, &t->args, &t->nargs);
+            type_list(p, TOK_RBRACKET, &t->args, &t->nargs);
             t->span = span_from(p, start);
             return t;
         }
@@ -530,7 +530,7 @@ static texpr_t *parse_type_atom(parser_t *p) {
         t->name = p->s_list;
         t->args = ARENA_NEWN(p->a, texpr_t *, 1);
         t->nargs = 1;
-        t->args[0] = parse_type(p);
+        t->args[0] = type_expr(p);
         expect_close(p, open, TOK_RBRACKET);
         t->span = span_from(p, start);
         return t;
@@ -545,7 +545,7 @@ static texpr_t *parse_type_atom(parser_t *p) {
             if (at(p, TOK_RBRACE) || at(p, TOK_EOF) || failed(p)) break;
             vec_push(&names, expect_lname(p, "field name", NULL));
             expect(p, TOK_COLON);
-            vec_push(&ts, parse_type(p));
+            vec_push(&ts, type_expr(p));
             skip_nl(p);
             if (!accept(p, TOK_COMMA)) break;
         }
@@ -561,13 +561,13 @@ static texpr_t *parse_type_atom(parser_t *p) {
     if (k == TOK_LPAREN) {
         texpr_t **args;
         int n;
-        parse_type_list(p, TOK_RPAREN, &args, &n);
+        type_list(p, TOK_RPAREN, &args, &n);
         if (at(p, TOK_ARROW)) {
-            /* (A, B) -> C: handled by parse_type; hand back the list as a tuple */
+            /* (A, B) -> C: handled by type_expr; hand back the list as a tuple */
             texpr_t *t = new_texpr(p, TE_TUPLE, start);
             t->args = args;
             t->nargs = n;
-            t->name = p->s_fn; /* marks "parenthesised parameter list" for parse_type */
+            t->name = p->s_fn; /* marks "parenthesised parameter list" for type_expr */
             return t;
         }
         if (n == 0) return new_texpr(p, TE_UNIT, start);
@@ -582,10 +582,10 @@ static texpr_t *parse_type_atom(parser_t *p) {
 }
 
 /* type = type_atom ["->" type]   (a parenthesised list before -> is the parameter list) */
-static texpr_t *parse_type(parser_t *p) {
+static texpr_t *type_expr(parser_t *p) {
     uint32_t start = here(p);
     if (!enter(p)) return new_texpr(p, TE_UNIT, start);
-    texpr_t *t = parse_type_atom(p);
+    texpr_t *t = type_atom(p);
     if (at(p, TOK_ARROW)) {
         advance(p);
         skip_nl(p);
@@ -598,7 +598,7 @@ static texpr_t *parse_type(parser_t *p) {
             f->args[0] = t;
             f->nargs = 1;
         }
-        f->ret = parse_type(p);
+        f->ret = type_expr(p);
         f->span = span_from(p, start);
         leave(p);
         return f;
@@ -609,7 +609,7 @@ static texpr_t *parse_type(parser_t *p) {
 }
 
 /* tparams = "[" name [":" Bound {"+" Bound}] {"," ...} [","] "]" */
-static void parse_tparams(parser_t *p, type_param_t **out, int *n) {
+static void tparams(parser_t *p, type_param_t **out, int *n) {
     VEC(type_param_t) v = {0};
     int open = p->pos;
     advance(p);
@@ -622,7 +622,7 @@ static void parse_tparams(parser_t *p, type_param_t **out, int *n) {
         if (accept(p, TOK_COLON)) {
             VEC(sym_t) b = {0};
             do {
-                if (is_uname(kind(p))) vec_push(&b, parse_qualified(p));
+                if (is_uname(kind(p))) vec_push(&b, qualified(p));
                 else vec_push(&b, expect_uname(p, "a trait name", NULL));
             } while (accept(p, TOK_PLUS) && !failed(p));
             FREEZE(p, b, tp.bounds, tp.nbounds);
@@ -657,7 +657,7 @@ static void take_int(parser_t *p, bool neg, int64_t *val, num_kind_t *num, const
 }
 
 /* record_field = name ":" pattern | "_" | name    (the last one puns: {x} binds x) */
-static void parse_pat_fields(parser_t *p, tok_kind_t closer, bool allow_pun, pat_field_t **out, int *n) {
+static void pat_fields(parser_t *p, tok_kind_t closer, bool allow_pun, pat_field_t **out, int *n) {
     VEC(pat_field_t) v = {0};
     int open = p->pos;
     advance(p);
@@ -673,7 +673,7 @@ static void parse_pat_fields(parser_t *p, tok_kind_t closer, bool allow_pun, pat
             f.name = expect_lname(p, "a field name", NULL);
             if (accept(p, TOK_COLON)) {
                 skip_nl(p);
-                f.pat = parse_pattern(p);
+                f.pat = pattern(p);
             } else if (!allow_pun) {
                 expected(p, "`:`");
             }
@@ -689,12 +689,12 @@ static void parse_pat_fields(parser_t *p, tok_kind_t closer, bool allow_pun, pat
 }
 
 /* Positional pattern list "(" [pattern {"," pattern}] [","] ")" or the [...] element list. */
-static void parse_pat_list(parser_t *p, tok_kind_t closer, pat_t ***out, int *n) {
+static void pat_list(parser_t *p, tok_kind_t closer, pat_t ***out, int *n) {
     VEC(pat_t *) v = {0};
     int open = p->pos;
     advance(p);
     while (!at(p, closer) && !at(p, TOK_EOF) && !failed(p)) {
-        vec_push(&v, parse_pattern(p));
+        vec_push(&v, pattern(p));
         if (!accept(p, TOK_COMMA)) break;
     }
     expect_close(p, open, closer);
@@ -702,37 +702,37 @@ static void parse_pat_list(parser_t *p, tok_kind_t closer, pat_t ***out, int *n)
 }
 
 /* ctor_pat = Qualified ["(" patterns ")" | "(" name ":" pattern {...} ")" | "{" fields "}"] */
-static pat_t *parse_ctor_pattern(parser_t *p, uint32_t start) {
-    sym_t name = parse_dotted(p, is_uname);
+static pat_t *ctor_pattern(parser_t *p, uint32_t start) {
+    sym_t name = dotted_name(p, is_uname);
     pat_t *q = new_pat(p, P_CTOR, start);
     q->name = name;
     q->ctor_args = CTOR_UNIT;
     if (at(p, TOK_LPAREN)) {
         if (is_lname(kind_at(p, p->pos + 1)) && kind_at(p, p->pos + 2) == TOK_COLON) {
             q->ctor_args = CTOR_NAMED;
-            parse_pat_fields(p, TOK_RPAREN, false, &q->fields, &q->nfields);
+            pat_fields(p, TOK_RPAREN, false, &q->fields, &q->nfields);
         } else {
             q->ctor_args = CTOR_POSITIONAL;
-            parse_pat_list(p, TOK_RPAREN, &q->elems, &q->nelems);
+            pat_list(p, TOK_RPAREN, &q->elems, &q->nelems);
         }
     } else if (at(p, TOK_LBRACE)) {
         q->ctor_args = CTOR_NAMED;
-        parse_pat_fields(p, TOK_RBRACE, true, &q->fields, &q->nfields);
+        pat_fields(p, TOK_RBRACE, true, &q->fields, &q->nfields);
     }
     q->span = span_from(p, start);
     return q;
 }
 
 /* list_pat = "[" "]" | "[" base {"," base} ["|" pattern] "]"  (all-string heads + tail: P_STRCONS) */
-static pat_t *parse_list_pattern(parser_t *p, uint32_t start) {
+static pat_t *list_pattern(parser_t *p, uint32_t start) {
     int open = p->pos;
     advance(p);
     VEC(pat_t *) v = {0};
     pat_t *rest = NULL;
     while (!at(p, TOK_RBRACKET) && !at(p, TOK_EOF) && !failed(p)) {
-        vec_push(&v, parse_pattern_base(p));
+        vec_push(&v, pattern_base(p));
         if (accept(p, TOK_BAR)) {
-            rest = parse_pattern(p);
+            rest = pattern(p);
             break;
         }
         if (!accept(p, TOK_COMMA)) break;
@@ -761,7 +761,7 @@ static pat_t *parse_list_pattern(parser_t *p, uint32_t start) {
 }
 
 /* map_pat = "%" "{" key ":" pattern {"," ...} "}" ; key = literal | "^" name */
-static pat_t *parse_map_pattern(parser_t *p, uint32_t start) {
+static pat_t *map_pattern(parser_t *p, uint32_t start) {
     advance(p); /* % */
     int open = p->pos;
     if (!expect(p, TOK_LBRACE)) return new_pat(p, P_WILD, start);
@@ -810,7 +810,7 @@ static pat_t *parse_map_pattern(parser_t *p, uint32_t start) {
         vec_push(&keys, key);
         expect(p, TOK_COLON);
         skip_nl(p);
-        vec_push(&vals, parse_pattern(p));
+        vec_push(&vals, pattern(p));
         skip_nl(p);
         if (!accept(p, TOK_COMMA)) break;
     }
@@ -825,7 +825,7 @@ static pat_t *parse_map_pattern(parser_t *p, uint32_t start) {
 }
 
 /* Literal token (not a name) at the cursor: builds the literal pattern, handling ranges. */
-static pat_t *parse_literal_pattern(parser_t *p, uint32_t start, bool neg) {
+static pat_t *literal_pattern(parser_t *p, uint32_t start, bool neg) {
     token_t *t = cur(p);
     if (t->kind == TOK_INT) {
         int64_t v;
@@ -871,7 +871,7 @@ static pat_t *parse_literal_pattern(parser_t *p, uint32_t start, bool neg) {
  *      | "{" fields "}" | map_pat | "#" "{" patterns "}" | "^" name | "^" "(" expr ")"
  *      | ctor_pat
  */
-static pat_t *parse_pattern_base(parser_t *p) {
+static pat_t *pattern_base(parser_t *p) {
     uint32_t start = here(p);
     if (!enter(p)) return new_pat(p, P_WILD, start);
     pat_t *q = NULL;
@@ -883,11 +883,11 @@ static pat_t *parse_pattern_base(parser_t *p) {
         break;
     case TOK_INT:
     case TOK_FLOAT:
-        q = parse_literal_pattern(p, start, false);
+        q = literal_pattern(p, start, false);
         break;
     case TOK_MINUS:
         advance(p);
-        q = parse_literal_pattern(p, start, true);
+        q = literal_pattern(p, start, true);
         break;
     case TOK_STRING:
         advance(p);
@@ -913,7 +913,7 @@ static pat_t *parse_pattern_base(parser_t *p) {
             q = new_pat(p, P_UNIT, start);
             break;
         }
-        pat_t *first = parse_pattern(p);
+        pat_t *first = pattern(p);
         if (!at(p, TOK_COMMA)) {
             expect_close(p, open, TOK_RPAREN);
             q = first;
@@ -923,7 +923,7 @@ static pat_t *parse_pattern_base(parser_t *p) {
         vec_push(&v, first);
         while (accept(p, TOK_COMMA) && !failed(p)) {
             if (at(p, TOK_RPAREN)) break;
-            vec_push(&v, parse_pattern(p));
+            vec_push(&v, pattern(p));
         }
         expect_close(p, open, TOK_RPAREN);
         q = new_pat(p, P_TUPLE, start);
@@ -931,15 +931,15 @@ static pat_t *parse_pattern_base(parser_t *p) {
         break;
     }
     case TOK_LBRACKET:
-        q = parse_list_pattern(p, start);
+        q = list_pattern(p, start);
         break;
     case TOK_LBRACE:
         q = new_pat(p, P_RECORD, start);
-        parse_pat_fields(p, TOK_RBRACE, true, &q->fields, &q->nfields);
+        pat_fields(p, TOK_RBRACE, true, &q->fields, &q->nfields);
         q->span = span_from(p, start);
         break;
     case TOK_PERCENT:
-        q = parse_map_pattern(p, start);
+        q = map_pattern(p, start);
         break;
     case TOK_HASH:
         advance(p);
@@ -951,7 +951,7 @@ static pat_t *parse_pattern_base(parser_t *p) {
             for (;;) {
                 skip_nl(p);
                 if (at(p, TOK_RBRACE) || at(p, TOK_EOF) || failed(p)) break;
-                vec_push(&v, parse_pattern(p));
+                vec_push(&v, pattern(p));
                 skip_nl(p);
                 if (!accept(p, TOK_COMMA)) break;
             }
@@ -969,7 +969,7 @@ static pat_t *parse_pattern_base(parser_t *p) {
         if (at(p, TOK_LPAREN)) {
             int open = p->pos;
             advance(p);
-            q->pin = parse_expr(p);
+            q->pin = expr(p);
             expect_close(p, open, TOK_RPAREN);
         } else {
             uint32_t vs = here(p);
@@ -986,7 +986,7 @@ static pat_t *parse_pattern_base(parser_t *p) {
             q = new_pat(p, P_VAR, start);
             q->name = tok_sym(p, t);
         } else if (is_uname(t->kind)) {
-            q = parse_ctor_pattern(p, start);
+            q = ctor_pattern(p, start);
         } else {
             expected(p, "a pattern");
             q = new_pat(p, P_WILD, start);
@@ -998,16 +998,16 @@ static pat_t *parse_pattern_base(parser_t *p) {
 }
 
 /* pattern = base {"|" base} */
-static pat_t *parse_pattern(parser_t *p) {
+static pat_t *pattern(parser_t *p) {
     uint32_t start = here(p);
-    pat_t *first = parse_pattern_base(p);
+    pat_t *first = pattern_base(p);
     if (!at(p, TOK_BAR)) return first;
     VEC(pat_t *) v = {0};
     vec_push(&v, first);
     while (at(p, TOK_BAR) && !failed(p)) {
         /* `[h | t]` and `A -> x | B -> y` use `|` too: only a pattern may follow. */
         advance(p);
-        vec_push(&v, parse_pattern_base(p));
+        vec_push(&v, pattern_base(p));
     }
     pat_t *q = new_pat(p, P_OR, start);
     FREEZE(p, v, q->elems, q->nelems);
@@ -1071,7 +1071,7 @@ static void prepare(parser_t *p, token_vec_t *in, bool with_cols);
 static void release(parser_t *p);
 
 /* Parses src[from, to) as one expression, quietly; NULL if it is not exactly one. */
-static expr_t *parse_interp_expr(parser_t *p, uint32_t from, uint32_t to) {
+static expr_t *interp_expr(parser_t *p, uint32_t from, uint32_t to) {
     token_vec_t v = {0};
     int nerr = lex_range(p->a, p->syms, p->d, p->file, from, to, true, &v);
     expr_t *e = NULL;
@@ -1086,7 +1086,7 @@ static expr_t *parse_interp_expr(parser_t *p, uint32_t from, uint32_t to) {
         sub.interp_depth = p->interp_depth + 1;
         skip_nl(&sub);
         if (!at(&sub, TOK_EOF)) {
-            e = parse_expr(&sub);
+            e = expr(&sub);
             skip_nl(&sub);
             if (sub.spec_failed || !at(&sub, TOK_EOF)) e = NULL;
         }
@@ -1101,7 +1101,7 @@ static expr_t *parse_interp_expr(parser_t *p, uint32_t from, uint32_t to) {
  * `${expr}` whose text parses as one expression becomes an E_INTERP part
  * (with spans into the file); one that does not stays literal text.
  */
-static expr_t *parse_string(parser_t *p) {
+static expr_t *string_lit(parser_t *p) {
     uint32_t start = here(p);
     token_t *t = advance(p);
     if (!(t->flags & TF_INTERP) || p->interp_depth >= MAX_INTERP_DEPTH) {
@@ -1137,7 +1137,7 @@ static expr_t *parse_string(parser_t *p) {
                 decode_into(&lit, src, i, to);
                 break;
             }
-            expr_t *e = parse_interp_expr(p, i + 2, (uint32_t)j);
+            expr_t *e = interp_expr(p, i + 2, (uint32_t)j);
             if (e) {
                 if (lit.len > 0) {
                     interp_part_t lp = {arena_strndup(p->a, lit.data, lit.len), (uint32_t)lit.len, NULL};
@@ -1177,7 +1177,7 @@ static expr_t *parse_string(parser_t *p) {
 /* ---- expressions ------------------------------------------------------------------------------------ */
 
 /* args = "(" [arg {"," arg}] [","] ")" ; arg = name ":" expr | expr */
-static void parse_args(parser_t *p, arg_t **out, int *n) {
+static void call_args(parser_t *p, arg_t **out, int *n) {
     VEC(arg_t) v = {0};
     int open = p->pos;
     advance(p);
@@ -1189,7 +1189,7 @@ static void parse_args(parser_t *p, arg_t **out, int *n) {
             a.name = tok_sym(p, advance(p));
             advance(p);
         }
-        a.value = parse_expr(p);
+        a.value = expr(p);
         a.span = span_from(p, start);
         vec_push(&v, a);
         if (!accept(p, TOK_COMMA)) break;
@@ -1233,7 +1233,7 @@ static bool lambda_ahead(parser_t *p) {
         }
         mark_t m = spec_begin(p);
         while (p->pos < close + 2) advance(p);
-        parse_type(p);
+        type_expr(p);
         bool ok = !p->spec_failed && at(p, TOK_FATARROW);
         spec_end(p, m, false);
         return ok;
@@ -1245,7 +1245,7 @@ static bool lambda_ahead(parser_t *p) {
  * lambda = lparams ["->" type] "=>" nl* expr
  * lparams = "(" [pattern [":" type] {"," ...}] ")" | base_pattern
  */
-static expr_t *parse_lambda(parser_t *p) {
+static expr_t *lambda(parser_t *p) {
     uint32_t start = here(p);
     VEC(param_t) ps = {0};
     if (at(p, TOK_LPAREN)) {
@@ -1255,8 +1255,8 @@ static expr_t *parse_lambda(parser_t *p) {
             param_t prm;
             memset(&prm, 0, sizeof prm);
             uint32_t ps0 = here(p);
-            prm.pat = parse_pattern(p);
-            if (accept(p, TOK_COLON)) prm.type = parse_type(p);
+            prm.pat = pattern(p);
+            if (accept(p, TOK_COLON)) prm.type = type_expr(p);
             prm.span = span_from(p, ps0);
             vec_push(&ps, prm);
             if (!accept(p, TOK_COMMA)) break;
@@ -1266,7 +1266,7 @@ static expr_t *parse_lambda(parser_t *p) {
         param_t prm;
         memset(&prm, 0, sizeof prm);
         uint32_t ps0 = here(p);
-        prm.pat = parse_pattern_base(p);
+        prm.pat = pattern_base(p);
         prm.span = span_from(p, ps0);
         vec_push(&ps, prm);
     }
@@ -1276,10 +1276,10 @@ static expr_t *parse_lambda(parser_t *p) {
     fn->nclauses = 1;
     clause_t *c = &fn->clauses[0];
     FREEZE(p, ps, c->params, c->nparams);
-    if (accept(p, TOK_ARROW)) c->ret = parse_type(p);
+    if (accept(p, TOK_ARROW)) c->ret = type_expr(p);
     expect(p, TOK_FATARROW);
     skip_nl(p);
-    c->body = parse_expr(p);
+    c->body = expr(p);
     c->span = span_from(p, start);
     fn->span = c->span;
     fn->name_span = (span_t){p->file, start, start};
@@ -1308,14 +1308,14 @@ static bool is_stmt_sep(tok_kind_t k) {
  * stmts = {sep} [stmt {sep {sep} stmt}] {sep}    sep = newline | "," | ";" | ":"
  * Ends before `term` (or at the bracket index `close`).
  */
-static void parse_stmts(parser_t *p, int close, tok_kind_t term, stmt_t ***out, int *n) {
+static void stmts(parser_t *p, int close, tok_kind_t term, stmt_t ***out, int *n) {
     VEC(stmt_t *) v = {0};
     for (;;) {
         while (is_stmt_sep(kind(p))) advance(p);
         if (at(p, term) || at(p, TOK_EOF) || p->pos == close || failed(p)) break;
         if (close < 0 && at(p, TOK_RBRACE)) break;
         int before = p->pos;
-        vec_push(&v, parse_stmt(p, STMT_FULL));
+        vec_push(&v, stmt(p, STMT_FULL));
         if (!p->panic && !is_stmt_sep(kind(p)) && !at(p, term) && p->pos != close && !at(p, TOK_EOF)) {
             char w[128];
             snprintf(w, sizeof w, "a new line, `;` or `%s` after the statement", tok_kind_spelling(term));
@@ -1335,12 +1335,12 @@ static void parse_stmts(parser_t *p, int close, tok_kind_t term, stmt_t ***out, 
 }
 
 /* block = "{" stmts "}" */
-static expr_t *parse_block(parser_t *p) {
+static expr_t *block(parser_t *p) {
     uint32_t start = here(p);
     int open = p->pos;
     if (!expect(p, TOK_LBRACE)) return error_expr(p);
     expr_t *e = new_expr(p, E_BLOCK, start);
-    parse_stmts(p, match_of(p, open), TOK_RBRACE, &e->stmts, &e->nstmts);
+    stmts(p, match_of(p, open), TOK_RBRACE, &e->stmts, &e->nstmts);
     expect_close(p, open, TOK_RBRACE);
     e->span = span_from(p, start);
     return e;
@@ -1350,7 +1350,7 @@ static expr_t *parse_block(parser_t *p) {
  * arms = "{" {asep} arm {{asep} arm} {asep} [after] "}"   asep = newline | "," | ";" | "|"
  * arm = pattern ["when" expr] "->" stmt ; after = "after" expr "->" stmt   (receive only)
  */
-static void parse_arms(parser_t *p, bool receive, expr_t *e) {
+static void arms(parser_t *p, bool receive, expr_t *e) {
     int open = p->pos;
     if (!expect(p, TOK_LBRACE)) return;
     int close = match_of(p, open);
@@ -1366,22 +1366,22 @@ static void parse_arms(parser_t *p, bool receive, expr_t *e) {
             seen_after = true;
             advance(p);
             skip_nl(p);
-            e->cond = parse_expr(p);
+            e->cond = expr(p);
             expect(p, TOK_ARROW);
             skip_nl(p);
-            e->lhs = stmt_as_expr(p, parse_stmt(p, STMT_FULL));
+            e->lhs = stmt_as_expr(p, stmt(p, STMT_FULL));
         } else {
             if (seen_after) error_at(p, cur(p)->span, "the `after` clause must be the last one of `receive`");
             arm_t arm;
             memset(&arm, 0, sizeof arm);
-            arm.pat = parse_pattern(p);
+            arm.pat = pattern(p);
             if (accept(p, TOK_WHEN)) {
                 skip_nl(p);
-                arm.guard = parse_expr(p);
+                arm.guard = expr(p);
             }
             expect(p, TOK_ARROW);
             skip_nl(p);
-            arm.body = stmt_as_expr(p, parse_stmt(p, STMT_FULL));
+            arm.body = stmt_as_expr(p, stmt(p, STMT_FULL));
             arm.span = span_from(p, start);
             vec_push(&v, arm);
         }
@@ -1395,34 +1395,34 @@ static void parse_arms(parser_t *p, bool receive, expr_t *e) {
     FREEZE(p, v, e->arms, e->narms);
 }
 
-/* if = "if" nl* expr nl* ["then"] nl* branch [nl* "else" nl* branch]   (branch: see parse_stmt) */
-static expr_t *parse_if(parser_t *p) {
+/* if = "if" nl* expr nl* ["then"] nl* branch [nl* "else" nl* branch]   (branch: see stmt) */
+static expr_t *if_expr(parser_t *p) {
     uint32_t start = here(p);
     advance(p);
     skip_nl(p);
     expr_t *e = new_expr(p, E_IF, start);
-    e->cond = parse_expr(p);
+    e->cond = expr(p);
     skip_nl(p);
     accept(p, TOK_THEN);
     skip_nl(p);
-    e->lhs = stmt_as_expr(p, parse_stmt(p, STMT_BRANCH));
+    e->lhs = stmt_as_expr(p, stmt(p, STMT_BRANCH));
     if (accept_after_nl(p, TOK_ELSE)) {
         skip_nl(p);
-        e->rhs = stmt_as_expr(p, parse_stmt(p, STMT_BRANCH));
+        e->rhs = stmt_as_expr(p, stmt(p, STMT_BRANCH));
     }
     e->span = span_from(p, start);
     return e;
 }
 
 /* match = "match" nl* expr nl* arms */
-static expr_t *parse_match(parser_t *p) {
+static expr_t *match_expr(parser_t *p) {
     uint32_t start = here(p);
     advance(p);
     skip_nl(p);
     expr_t *e = new_expr(p, E_MATCH, start);
-    e->lhs = parse_expr(p);
+    e->lhs = expr(p);
     skip_nl(p);
-    parse_arms(p, false, e);
+    arms(p, false, e);
     if (e->narms == 0 && !p->panic)
         error_at(p, span_from(p, start), "`match` needs at least one arm");
     e->span = span_from(p, start);
@@ -1430,26 +1430,26 @@ static expr_t *parse_match(parser_t *p) {
 }
 
 /* try = "try" nl* expr [nl* "catch" nl* arms] [nl* "finally" nl* expr] */
-static expr_t *parse_try(parser_t *p) {
+static expr_t *try_expr(parser_t *p) {
     uint32_t start = here(p);
     advance(p);
     skip_nl(p);
     expr_t *e = new_expr(p, E_TRY, start);
-    e->lhs = parse_expr(p);
+    e->lhs = expr(p);
     if (accept_after_nl(p, TOK_CATCH)) {
         skip_nl(p);
-        parse_arms(p, false, e);
+        arms(p, false, e);
     }
     if (accept_after_nl(p, TOK_FINALLY)) {
         skip_nl(p);
-        e->rhs = parse_expr(p);
+        e->rhs = expr(p);
     }
     e->span = span_from(p, start);
     return e;
 }
 
 /* receive = "receive" nl* arms   (arms may end with "after" expr "->" stmt) */
-static expr_t *parse_receive(parser_t *p) {
+static expr_t *receive_expr(parser_t *p) {
     uint32_t start = here(p);
     advance(p);
     skip_nl(p);
@@ -1463,13 +1463,13 @@ static expr_t *parse_receive(parser_t *p) {
             while (p->pos <= m) advance(p);
         return e;
     }
-    parse_arms(p, true, e);
+    arms(p, true, e);
     e->span = span_from(p, start);
     return e;
 }
 
 /* for = "for" name "=" expr "to" expr expr   (newlines allowed between the parts) */
-static expr_t *parse_for(parser_t *p) {
+static expr_t *for_expr(parser_t *p) {
     uint32_t start = here(p);
     advance(p);
     skip_nl(p);
@@ -1477,18 +1477,18 @@ static expr_t *parse_for(parser_t *p) {
     e->name = expect_lname(p, "the loop variable", &e->name_span);
     skip_nl(p);
     expect(p, TOK_EQ);
-    e->cond = parse_expr(p);
+    e->cond = expr(p);
     skip_nl(p);
     expect(p, TOK_TO);
-    e->rhs = parse_expr(p);
+    e->rhs = expr(p);
     skip_nl(p);
-    e->lhs = parse_expr(p);
+    e->lhs = expr(p);
     e->span = span_from(p, start);
     return e;
 }
 
 /* spawn = ("spawn" | "spawn_link" | "spawn_monitor") ("(" expr ")" | block) ; quote likewise */
-static expr_t *parse_spawn_like(parser_t *p, expr_kind_t k) {
+static expr_t *spawn_expr(parser_t *p, expr_kind_t k) {
     uint32_t start = here(p);
     token_t *t = advance(p);
     expr_t *e = new_expr(p, k, start);
@@ -1496,11 +1496,11 @@ static expr_t *parse_spawn_like(parser_t *p, expr_kind_t k) {
     if (at(p, TOK_LPAREN)) {
         int open = p->pos;
         advance(p);
-        e->lhs = parse_expr(p);
+        e->lhs = expr(p);
         expect_close(p, open, TOK_RPAREN);
         e->has_parens = true;
     } else if (at(p, TOK_LBRACE)) {
-        e->lhs = parse_block(p);
+        e->lhs = block(p);
     } else {
         expected(p, "`(` or `{`");
         e->lhs = error_expr(p);
@@ -1510,7 +1510,7 @@ static expr_t *parse_spawn_like(parser_t *p, expr_kind_t k) {
 }
 
 /* list = "[" "]" | "[" expr (".." | "..=") expr "]" | "[" expr {"," expr} [","] ["|" expr] "]" */
-static expr_t *parse_list(parser_t *p) {
+static expr_t *list_expr(parser_t *p) {
     uint32_t start = here(p);
     int open = p->pos;
     advance(p);
@@ -1518,12 +1518,12 @@ static expr_t *parse_list(parser_t *p) {
         advance(p);
         return new_expr(p, E_LIST, start);
     }
-    expr_t *first = parse_expr(p);
+    expr_t *first = expr(p);
     if (at(p, TOK_DOTDOT) || at(p, TOK_DOTDOTEQ)) {
         expr_t *e = new_expr(p, E_RANGE, start);
         e->inclusive = advance(p)->kind == TOK_DOTDOTEQ;
         e->lhs = first;
-        e->rhs = parse_expr(p);
+        e->rhs = expr(p);
         expect_close(p, open, TOK_RBRACKET);
         e->span = span_from(p, start);
         return e;
@@ -1533,11 +1533,11 @@ static expr_t *parse_list(parser_t *p) {
     expr_t *tail = NULL;
     for (;;) {
         if (accept(p, TOK_BAR)) {
-            tail = parse_expr(p);
+            tail = expr(p);
             break;
         }
         if (!accept(p, TOK_COMMA) || at(p, TOK_RBRACKET) || failed(p)) break;
-        vec_push(&v, parse_expr(p));
+        vec_push(&v, expr(p));
     }
     expect_close(p, open, TOK_RBRACKET);
     expr_t *e = new_expr(p, E_LIST, start);
@@ -1547,7 +1547,7 @@ static expr_t *parse_list(parser_t *p) {
 }
 
 /* map = "%" "{" [expr ":" expr {"," ...}] [","] "}" ; set = "#" "{" [expr {"," expr}] [","] "}" */
-static expr_t *parse_map_or_set(parser_t *p, bool is_map) {
+static expr_t *map_or_set(parser_t *p, bool is_map) {
     uint32_t start = here(p);
     advance(p);
     int open = p->pos;
@@ -1556,11 +1556,11 @@ static expr_t *parse_map_or_set(parser_t *p, bool is_map) {
     for (;;) {
         skip_nl(p);
         if (at(p, TOK_RBRACE) || at(p, TOK_EOF) || failed(p)) break;
-        vec_push(&v, parse_expr(p));
+        vec_push(&v, expr(p));
         if (is_map) {
             skip_nl(p);
             expect(p, TOK_COLON);
-            vec_push(&v, parse_expr(p));
+            vec_push(&v, expr(p));
         }
         skip_nl(p);
         if (!accept(p, TOK_COMMA)) break;
@@ -1604,16 +1604,16 @@ static expr_t *number_literal(parser_t *p, uint32_t start, bool neg) {
  *         | if | match | try | do | receive | while | for | break | continue
  *         | return | spawn | quote
  */
-static expr_t *parse_primary(parser_t *p) {
+static expr_t *primary(parser_t *p) {
     uint32_t start = here(p);
     token_t *t = cur(p);
-    if (lambda_ahead(p)) return parse_lambda(p);
+    if (lambda_ahead(p)) return lambda(p);
     switch (t->kind) {
     case TOK_INT:
     case TOK_FLOAT:
         return number_literal(p, start, false);
     case TOK_STRING:
-        return parse_string(p);
+        return string_lit(p);
     case TOK_CHAR: {
         advance(p);
         expr_t *e = new_expr(p, E_CHAR, start);
@@ -1634,40 +1634,40 @@ static expr_t *parse_primary(parser_t *p) {
         int open = p->pos;
         advance(p);
         if (accept(p, TOK_RPAREN)) return new_expr(p, E_UNIT, start);
-        expr_t *first = parse_expr(p);
+        expr_t *first = expr(p);
         if (!at(p, TOK_COMMA)) {
             expect_close(p, open, TOK_RPAREN);
             return first;
         }
         VEC(expr_t *) v = {0};
         vec_push(&v, first);
-        while (accept(p, TOK_COMMA) && !at(p, TOK_RPAREN) && !failed(p)) vec_push(&v, parse_expr(p));
+        while (accept(p, TOK_COMMA) && !at(p, TOK_RPAREN) && !failed(p)) vec_push(&v, expr(p));
         expect_close(p, open, TOK_RPAREN);
         expr_t *e = new_expr(p, E_TUPLE, start);
         FREEZE(p, v, e->elems, e->nelems);
         return e;
     }
     case TOK_LBRACKET:
-        return parse_list(p);
+        return list_expr(p);
     case TOK_LBRACE:
-        return parse_block(p);
+        return block(p);
     case TOK_PERCENT:
-        return parse_map_or_set(p, true);
+        return map_or_set(p, true);
     case TOK_HASH:
-        return parse_map_or_set(p, false);
+        return map_or_set(p, false);
     case TOK_IF:
-        return parse_if(p);
+        return if_expr(p);
     case TOK_MATCH:
-        return parse_match(p);
+        return match_expr(p);
     case TOK_TRY:
-        return parse_try(p);
+        return try_expr(p);
     case TOK_RECEIVE:
-        return parse_receive(p);
+        return receive_expr(p);
     case TOK_DO: {
         /* do = "do" stmts "end"   (Tier 3; a block) */
         advance(p);
         expr_t *e = new_expr(p, E_BLOCK, start);
-        parse_stmts(p, -1, TOK_END, &e->stmts, &e->nstmts);
+        stmts(p, -1, TOK_END, &e->stmts, &e->nstmts);
         expect(p, TOK_END);
         e->span = span_from(p, start);
         return e;
@@ -1676,20 +1676,20 @@ static expr_t *parse_primary(parser_t *p) {
         /* while = "while" nl* expr nl* expr */
         advance(p);
         expr_t *e = new_expr(p, E_WHILE, start);
-        e->cond = parse_expr(p);
+        e->cond = expr(p);
         skip_nl(p);
-        e->lhs = parse_expr(p);
+        e->lhs = expr(p);
         e->span = span_from(p, start);
         return e;
     }
     case TOK_FOR:
-        return parse_for(p);
+        return for_expr(p);
     case TOK_BREAK:
     case TOK_RETURN: {
         /* break = "break" [expr on the same line] ; return likewise */
         advance(p);
         expr_t *e = new_expr(p, t->kind == TOK_BREAK ? E_BREAK : E_RETURN, start);
-        if (can_start_expr(kind(p))) e->lhs = parse_expr(p);
+        if (can_start_expr(kind(p))) e->lhs = expr(p);
         e->span = span_from(p, start);
         return e;
     }
@@ -1699,9 +1699,9 @@ static expr_t *parse_primary(parser_t *p) {
     case TOK_SPAWN:
     case TOK_SPAWN_LINK:
     case TOK_SPAWN_MONITOR:
-        return parse_spawn_like(p, E_SPAWN);
+        return spawn_expr(p, E_SPAWN);
     case TOK_QUOTE:
-        return parse_spawn_like(p, E_QUOTE);
+        return spawn_expr(p, E_QUOTE);
     default:
         break;
     }
@@ -1718,7 +1718,7 @@ static expr_t *parse_primary(parser_t *p) {
             expr_t *e = new_expr(p, E_CTOR, start);
             e->name = tok_sym(p, t);
             e->name_span = t->span;
-            parse_args(p, &e->args, &e->nargs);
+            call_args(p, &e->args, &e->nargs);
             e->span = span_from(p, start);
             return e;
         }
@@ -1757,9 +1757,9 @@ static sym_t name_chain(parser_t *p, expr_t *e, sym_t last) {
  * postfix = primary { "(" args ")" | "[" types "]" "(" args ")" | "[" expr "]" | "?"
  *                   | nl* "." (name ["(" args ")"] | INT ["(" args ")"]) }
  */
-static expr_t *parse_postfix(parser_t *p) {
+static expr_t *postfix(parser_t *p) {
     uint32_t start = here(p);
-    expr_t *e = parse_primary(p);
+    expr_t *e = primary(p);
     int chain = 0; /* each postfix node counts as one level of nesting */
     for (;;) {
         if (failed(p)) break;
@@ -1772,7 +1772,7 @@ static expr_t *parse_postfix(parser_t *p) {
         if (k == TOK_LPAREN) {
             expr_t *c = new_expr(p, E_CALL, start);
             c->lhs = e;
-            parse_args(p, &c->args, &c->nargs);
+            call_args(p, &c->args, &c->nargs);
             c->span = span_from(p, start);
             e = c;
             continue;
@@ -1785,14 +1785,14 @@ static expr_t *parse_postfix(parser_t *p) {
                 mark_t m = spec_begin(p);
                 texpr_t **targs;
                 int ntargs;
-                parse_type_list(p, TOK_RBRACKET, &targs, &ntargs);
+                type_list(p, TOK_RBRACKET, &targs, &ntargs);
                 bool ok = !p->spec_failed && at(p, TOK_LPAREN);
                 if (spec_end(p, m, ok) && ok) {
                     expr_t *c = new_expr(p, E_CALL, start);
                     c->lhs = e;
                     c->targs = targs;
                     c->ntargs = ntargs;
-                    parse_args(p, &c->args, &c->nargs);
+                    call_args(p, &c->args, &c->nargs);
                     c->span = span_from(p, start);
                     e = c;
                     continue;
@@ -1801,7 +1801,7 @@ static expr_t *parse_postfix(parser_t *p) {
             advance(p);
             expr_t *ix = new_expr(p, E_INDEX, start);
             ix->lhs = e;
-            ix->rhs = parse_expr(p);
+            ix->rhs = expr(p);
             expect_close(p, open, TOK_RBRACKET);
             ix->span = span_from(p, start);
             e = ix;
@@ -1840,7 +1840,7 @@ static expr_t *parse_postfix(parser_t *p) {
                     expr_t *c = new_expr(p, E_CTOR, start);
                     c->name = qual;
                     c->name_span = t->span;
-                    parse_args(p, &c->args, &c->nargs);
+                    call_args(p, &c->args, &c->nargs);
                     c->span = span_from(p, start);
                     e = c;
                     continue;
@@ -1850,7 +1850,7 @@ static expr_t *parse_postfix(parser_t *p) {
                 mc->name = name;
                 mc->name_span = t->span;
                 mc->has_parens = true;
-                parse_args(p, &mc->args, &mc->nargs);
+                call_args(p, &mc->args, &mc->nargs);
                 mc->span = span_from(p, start);
                 e = mc;
                 continue;
@@ -1869,12 +1869,12 @@ static expr_t *parse_postfix(parser_t *p) {
 }
 
 /* splice = "~" splice | postfix   (Tier 3) */
-static expr_t *parse_splice(parser_t *p) {
+static expr_t *splice(parser_t *p) {
     uint32_t start = here(p);
-    if (!accept(p, TOK_TILDE)) return parse_postfix(p);
+    if (!accept(p, TOK_TILDE)) return postfix(p);
     if (!enter(p)) return error_expr(p);
     expr_t *e = new_expr(p, E_SPLICE, start);
-    e->lhs = parse_splice(p);
+    e->lhs = splice(p);
     e->span = span_from(p, start);
     leave(p);
     return e;
@@ -1885,7 +1885,7 @@ static expr_t *parse_splice(parser_t *p) {
  * A minus directly before a number literal that no postfix operator follows
  * is folded into the literal: -128i8, -9223372036854775808, -2.5.
  */
-static expr_t *parse_unary(parser_t *p) {
+static expr_t *unary(parser_t *p) {
     skip_nl(p);
     uint32_t start = here(p);
     if (!enter(p)) return error_expr(p);
@@ -1903,17 +1903,17 @@ static expr_t *parse_unary(parser_t *p) {
         } else {
             e = new_expr(p, E_UNOP, start);
             e->op = OP_NEG;
-            e->lhs = parse_unary(p);
+            e->lhs = unary(p);
             e->span = span_from(p, start);
         }
     } else if (k == TOK_BANG || k == TOK_NOT) {
         advance(p);
         e = new_expr(p, E_UNOP, start);
         e->op = OP_NOT;
-        e->lhs = parse_unary(p);
+        e->lhs = unary(p);
         e->span = span_from(p, start);
     } else {
-        e = parse_splice(p);
+        e = splice(p);
     }
     leave(p);
     return e;
@@ -1956,9 +1956,9 @@ static bool binop_of(tok_kind_t k, binop_info_t *out) {
  * binary = unary {op nl* unary}, by precedence climbing (table above).
  * Only `|>` may start a continuation line; any other operator must end the line.
  */
-static expr_t *parse_binary(parser_t *p, int min_prec) {
+static expr_t *binary(parser_t *p, int min_prec) {
     uint32_t start = here(p);
-    expr_t *lhs = parse_unary(p);
+    expr_t *lhs = unary(p);
     int chain = 0; /* each operator node counts as one level of nesting */
     for (;;) {
         if (failed(p)) break;
@@ -1974,7 +1974,7 @@ static expr_t *parse_binary(parser_t *p, int min_prec) {
         skip_nl(p);
         if (!enter(p)) break;
         chain++;
-        expr_t *rhs = parse_binary(p, bi.right ? bi.prec : bi.prec + 1);
+        expr_t *rhs = binary(p, bi.right ? bi.prec : bi.prec + 1);
         expr_t *e;
         if (k == TOK_LARROW) {
             e = new_expr(p, E_SEND, start);
@@ -1995,9 +1995,9 @@ static expr_t *parse_binary(parser_t *p, int min_prec) {
 }
 
 /* expr = nl* binary */
-static expr_t *parse_expr(parser_t *p) {
+static expr_t *expr(parser_t *p) {
     skip_nl(p);
-    return parse_binary(p, PREC_SEND);
+    return binary(p, PREC_SEND);
 }
 
 /* ---- statements ---------------------------------------------------------------------------------- */
@@ -2060,49 +2060,49 @@ static bool fn_def_ahead(parser_t *p) {
  * STMT_BRANCH (the branches of `if`) allows only the last three, which is how
  * `if c then x = e` works.
  */
-static stmt_t *parse_stmt(parser_t *p, int mode) {
+static stmt_t *stmt(parser_t *p, int mode) {
     skip_nl(p);
     uint32_t start = here(p);
     if (mode == STMT_FULL && at(p, TOK_VAR)) {
         advance(p);
         stmt_t *s = new_stmt(p, S_LET, start);
         s->mutable_ = true;
-        s->pat = parse_pattern(p);
-        if (accept(p, TOK_COLON)) s->type = parse_type(p);
+        s->pat = pattern(p);
+        if (accept(p, TOK_COLON)) s->type = type_expr(p);
         expect(p, TOK_EQ);
-        s->value = parse_expr(p);
+        s->value = expr(p);
         s->span = span_from(p, start);
         return s;
     }
     if (mode == STMT_FULL && fn_def_ahead(p)) {
         stmt_t *s = new_stmt(p, S_FN, start);
-        s->fn = parse_fn_def(p, start, false);
+        s->fn = fn_def(p, start, false);
         s->span = span_from(p, start);
         return s;
     }
     if (looks_like_binding(p)) {
         mark_t m = spec_begin(p);
-        pat_t *pat = parse_pattern(p);
+        pat_t *pat = pattern(p);
         texpr_t *ty = NULL;
-        if (!p->spec_failed && accept(p, TOK_COLON)) ty = parse_type(p);
+        if (!p->spec_failed && accept(p, TOK_COLON)) ty = type_expr(p);
         bool ok = !p->spec_failed && at(p, TOK_EQ);
         if (spec_end(p, m, ok) && ok) {
             advance(p);
             stmt_t *s = new_stmt(p, S_LET, start);
             s->pat = pat;
             s->type = ty;
-            s->value = parse_expr(p);
+            s->value = expr(p);
             s->span = span_from(p, start);
             return s;
         }
     }
-    expr_t *e = parse_expr(p);
+    expr_t *e = expr(p);
     if (at(p, TOK_EQ)) {
         if (e->kind == E_FIELD || e->kind == E_INDEX || e->kind == E_TUPLE_INDEX) {
             advance(p);
             stmt_t *s = new_stmt(p, S_ASSIGN, start);
             s->target = e;
-            s->value = parse_expr(p);
+            s->value = expr(p);
             s->span = span_from(p, start);
             return s;
         }
@@ -2119,7 +2119,7 @@ static stmt_t *parse_stmt(parser_t *p, int mode) {
 /* ---- functions ---------------------------------------------------------------------------------------- */
 
 /* params = "(" [param {"," param}] [","] ")" ; param = pattern [":" type] ["=" expr] */
-static void parse_params(parser_t *p, param_t **out, int *n) {
+static void params(parser_t *p, param_t **out, int *n) {
     VEC(param_t) v = {0};
     int open = p->pos;
     if (!expect(p, TOK_LPAREN)) {
@@ -2131,9 +2131,9 @@ static void parse_params(parser_t *p, param_t **out, int *n) {
         param_t prm;
         memset(&prm, 0, sizeof prm);
         uint32_t start = here(p);
-        prm.pat = parse_pattern(p);
-        if (accept(p, TOK_COLON)) prm.type = parse_type(p);
-        if (accept(p, TOK_EQ)) prm.def = parse_expr(p);
+        prm.pat = pattern(p);
+        if (accept(p, TOK_COLON)) prm.type = type_expr(p);
+        if (accept(p, TOK_EQ)) prm.def = expr(p);
         prm.span = span_from(p, start);
         vec_push(&v, prm);
         if (!accept(p, TOK_COMMA)) break;
@@ -2146,7 +2146,7 @@ static void parse_params(parser_t *p, param_t **out, int *n) {
  * fn_def = name [tparams] params ["when" expr] ["->" type] ["when" expr] nl* "=" nl* expr
  * One clause; sema groups the clauses of a function by name and arity.
  */
-static fn_decl_t *parse_fn_def(parser_t *p, uint32_t start, bool pub) {
+static fn_decl_t *fn_def(parser_t *p, uint32_t start, bool pub) {
     fn_decl_t *fn = ARENA_NEW(p->a, fn_decl_t);
     fn->pub = pub;
     if (is_lname(kind(p)) || is_uname(kind(p))) {
@@ -2156,19 +2156,19 @@ static fn_decl_t *parse_fn_def(parser_t *p, uint32_t start, bool pub) {
     } else {
         fn->name = expect_lname(p, "a function name", &fn->name_span);
     }
-    if (at(p, TOK_LBRACKET)) parse_tparams(p, &fn->tparams, &fn->ntparams);
+    if (at(p, TOK_LBRACKET)) tparams(p, &fn->tparams, &fn->ntparams);
     fn->clauses = ARENA_NEW(p->a, clause_t);
     fn->nclauses = 1;
     clause_t *c = &fn->clauses[0];
     uint32_t cstart = here(p);
-    parse_params(p, &c->params, &c->nparams);
-    if (accept(p, TOK_WHEN)) c->guard = parse_expr(p);
-    if (accept(p, TOK_ARROW)) c->ret = parse_type(p);
-    if (!c->guard && accept(p, TOK_WHEN)) c->guard = parse_expr(p);
+    params(p, &c->params, &c->nparams);
+    if (accept(p, TOK_WHEN)) c->guard = expr(p);
+    if (accept(p, TOK_ARROW)) c->ret = type_expr(p);
+    if (!c->guard && accept(p, TOK_WHEN)) c->guard = expr(p);
     skip_nl(p);
     if (expect(p, TOK_EQ)) {
         skip_nl(p);
-        c->body = parse_expr(p);
+        c->body = expr(p);
     } else {
         c->body = error_expr(p);
     }
@@ -2180,7 +2180,7 @@ static fn_decl_t *parse_fn_def(parser_t *p, uint32_t start, bool pub) {
 /* ---- items ---------------------------------------------------------------------------------------------- */
 
 /* fields = "{" [["private"] name ":" type {"," ...}] [","] "}"  (or the same in parentheses) */
-static void parse_field_decls(parser_t *p, tok_kind_t closer, field_decl_t **out, int *n) {
+static void field_decls(parser_t *p, tok_kind_t closer, field_decl_t **out, int *n) {
     VEC(field_decl_t) v = {0};
     int open = p->pos;
     advance(p);
@@ -2193,7 +2193,7 @@ static void parse_field_decls(parser_t *p, tok_kind_t closer, field_decl_t **out
         f.private_ = accept(p, TOK_PRIVATE);
         f.name = expect_lname(p, "a field name", NULL);
         expect(p, TOK_COLON);
-        f.type = parse_type(p);
+        f.type = type_expr(p);
         f.span = span_from(p, start);
         vec_push(&v, f);
         skip_nl(p);
@@ -2205,7 +2205,7 @@ static void parse_field_decls(parser_t *p, tok_kind_t closer, field_decl_t **out
 }
 
 /* ctor = Name ["(" type {"," type} ")" | "(" fields ")" | "{" fields "}"] */
-static ctor_decl_t parse_ctor_decl(parser_t *p) {
+static ctor_decl_t ctor_decl(parser_t *p) {
     ctor_decl_t c;
     memset(&c, 0, sizeof c);
     uint32_t start = here(p);
@@ -2214,14 +2214,14 @@ static ctor_decl_t parse_ctor_decl(parser_t *p) {
     if (at(p, TOK_LPAREN)) {
         if (is_lname(kind_at(p, p->pos + 1)) && kind_at(p, p->pos + 2) == TOK_COLON) {
             c.kind = CTOR_NAMED;
-            parse_field_decls(p, TOK_RPAREN, &c.fields, &c.nfields);
+            field_decls(p, TOK_RPAREN, &c.fields, &c.nfields);
         } else {
             c.kind = CTOR_POSITIONAL;
-            parse_type_list(p, TOK_RPAREN, &c.types, &c.ntypes);
+            type_list(p, TOK_RPAREN, &c.types, &c.ntypes);
         }
     } else if (at(p, TOK_LBRACE)) {
         c.kind = CTOR_NAMED;
-        parse_field_decls(p, TOK_RBRACE, &c.fields, &c.nfields);
+        field_decls(p, TOK_RBRACE, &c.fields, &c.nfields);
     }
     c.span = span_from(p, start);
     return c;
@@ -2232,11 +2232,11 @@ static ctor_decl_t parse_ctor_decl(parser_t *p) {
  * body = fields | ["|"] ctor {nl* "|" nl* ctor} | type     (the record or `|` may start on
  * the next line; `type T =` alone is the empty type)
  */
-static void parse_type_def(parser_t *p, item_t *it) {
+static void type_def(parser_t *p, item_t *it) {
     it->kind = I_TYPE;
     advance(p); /* type / reactive */
     it->name = expect_uname(p, "a type name", &it->name_span);
-    if (at(p, TOK_LBRACKET)) parse_tparams(p, &it->tparams, &it->ntparams);
+    if (at(p, TOK_LBRACKET)) tparams(p, &it->tparams, &it->ntparams);
     it->body = TB_EMPTY;
     if (!accept(p, TOK_EQ)) return;
     int i = peek_nl(p);
@@ -2247,7 +2247,7 @@ static void parse_type_def(parser_t *p, item_t *it) {
     }
     if (k == TOK_LBRACE) {
         it->body = TB_RECORD;
-        parse_field_decls(p, TOK_RBRACE, &it->fields, &it->nfields);
+        field_decls(p, TOK_RBRACE, &it->fields, &it->nfields);
         return;
     }
     bool variant = k == TOK_BAR;
@@ -2263,7 +2263,7 @@ static void parse_type_def(parser_t *p, item_t *it) {
         skip_nl(p);
         VEC(ctor_decl_t) v = {0};
         for (;;) {
-            vec_push(&v, parse_ctor_decl(p));
+            vec_push(&v, ctor_decl(p));
             if (failed(p) || !accept_after_nl(p, TOK_BAR)) break;
             skip_nl(p);
         }
@@ -2272,7 +2272,7 @@ static void parse_type_def(parser_t *p, item_t *it) {
     }
     if (k == TOK_EOF || k == TOK_NEWLINE) return;
     it->body = TB_ALIAS;
-    it->alias = parse_type(p);
+    it->alias = type_expr(p);
 }
 
 /*
@@ -2307,7 +2307,7 @@ static bool is_method_name(tok_kind_t k) {
  * trait = "trait" Name [":" Name {"," Name}] {nl* method} [nl* "end"]
  * method = method_name params ["->" type] ["=" expr]
  */
-static void parse_trait(parser_t *p, item_t *it) {
+static void trait_def(parser_t *p, item_t *it) {
     int col0 = column_of(p, p->pos);
     it->kind = I_TRAIT;
     advance(p);
@@ -2315,7 +2315,7 @@ static void parse_trait(parser_t *p, item_t *it) {
     if (accept(p, TOK_COLON)) {
         VEC(sym_t) s = {0};
         do {
-            vec_push(&s, is_uname(kind(p)) ? parse_qualified(p) : expect_uname(p, "a trait name", NULL));
+            vec_push(&s, is_uname(kind(p)) ? qualified(p) : expect_uname(p, "a trait name", NULL));
         } while (accept(p, TOK_COMMA) && !failed(p));
         FREEZE(p, s, it->supers, it->nsupers);
     }
@@ -2330,9 +2330,9 @@ static void parse_trait(parser_t *p, item_t *it) {
         uint32_t start = here(p);
         token_t *t = advance(p);
         m.name = tok_sym(p, t);
-        parse_params(p, &m.params, &m.nparams);
-        if (accept(p, TOK_ARROW)) m.ret = parse_type(p);
-        if (accept(p, TOK_EQ)) m.def = parse_expr(p);
+        params(p, &m.params, &m.nparams);
+        if (accept(p, TOK_ARROW)) m.ret = type_expr(p);
+        if (accept(p, TOK_EQ)) m.def = expr(p);
         m.span = span_from(p, start);
         vec_push(&v, m);
         if (p->panic) {
@@ -2345,7 +2345,7 @@ static void parse_trait(parser_t *p, item_t *it) {
 }
 
 /* bound = name ":" Name {"+" Name} */
-static void parse_when_bounds(parser_t *p, item_t *it) {
+static void when_bounds(parser_t *p, item_t *it) {
     VEC(type_param_t) v = {0};
     do {
         type_param_t tp;
@@ -2356,7 +2356,7 @@ static void parse_when_bounds(parser_t *p, item_t *it) {
         expect(p, TOK_COLON);
         VEC(sym_t) b = {0};
         do {
-            vec_push(&b, is_uname(kind(p)) ? parse_qualified(p) : expect_uname(p, "a trait name", NULL));
+            vec_push(&b, is_uname(kind(p)) ? qualified(p) : expect_uname(p, "a trait name", NULL));
         } while (accept(p, TOK_PLUS) && !failed(p));
         FREEZE(p, b, tp.bounds, tp.nbounds);
         tp.span = span_from(p, start);
@@ -2366,13 +2366,13 @@ static void parse_when_bounds(parser_t *p, item_t *it) {
 }
 
 /* impl = type ":" Name ["when" bound {"," bound}] {nl* fn_def} [nl* "end"] */
-static void parse_impl(parser_t *p, item_t *it) {
+static void impl_def(parser_t *p, item_t *it) {
     int col0 = column_of(p, p->pos);
     it->kind = I_IMPL;
-    it->alias = parse_type(p);
+    it->alias = type_expr(p);
     expect(p, TOK_COLON);
-    it->trait_name = is_uname(kind(p)) ? parse_qualified(p) : expect_uname(p, "a trait name", NULL);
-    if (accept(p, TOK_WHEN)) parse_when_bounds(p, it);
+    it->trait_name = is_uname(kind(p)) ? qualified(p) : expect_uname(p, "a trait name", NULL);
+    if (accept(p, TOK_WHEN)) when_bounds(p, it);
     VEC(fn_decl_t *) v = {0};
     for (;;) {
         int i = peek_nl(p);
@@ -2380,7 +2380,7 @@ static void parse_impl(parser_t *p, item_t *it) {
         if (!is_method_name(k) || !(n == TOK_LPAREN || (is_lname(k) && n == TOK_LBRACKET))) break;
         skip_nl(p);
         int col = column_of(p, p->pos);
-        vec_push(&v, parse_fn_def(p, here(p), false));
+        vec_push(&v, fn_def(p, here(p), false));
         if (p->panic) {
             sync_item(p, col);
             p->panic = false;
@@ -2394,7 +2394,7 @@ static void parse_impl(parser_t *p, item_t *it) {
  * use = "use" name {"." name} ( "." "*" | "." "{" item {"," item} [","] "}" | ["as" name] )
  * item = name ["as" name]
  */
-static void parse_use(parser_t *p, item_t *it) {
+static void use_def(parser_t *p, item_t *it) {
     it->kind = I_USE;
     advance(p);
     VEC(sym_t) path = {0};
@@ -2472,7 +2472,7 @@ static void parse_use(parser_t *p, item_t *it) {
 }
 
 /* extern = "extern" "type" Name | "extern" ["fn"] name "(" name ":" type {","...} ")" "->" type "from" STRING */
-static void parse_extern(parser_t *p, item_t *it) {
+static void extern_def(parser_t *p, item_t *it) {
     it->kind = I_EXTERN;
     advance(p);
     if (accept(p, TOK_TYPE)) {
@@ -2488,9 +2488,9 @@ static void parse_extern(parser_t *p, item_t *it) {
     fn->clauses = ARENA_NEW(p->a, clause_t);
     fn->nclauses = 1;
     clause_t *c = &fn->clauses[0];
-    parse_params(p, &c->params, &c->nparams);
+    params(p, &c->params, &c->nparams);
     expect(p, TOK_ARROW);
-    c->ret = parse_type(p);
+    c->ret = type_expr(p);
     if (expect(p, TOK_FROM)) {
         if (at(p, TOK_STRING)) it->str = advance(p)->text;
         else expected(p, "a library name string");
@@ -2501,7 +2501,7 @@ static void parse_extern(parser_t *p, item_t *it) {
 }
 
 /* module = "module" Name {nl* item} nl* "end" */
-static void parse_module(parser_t *p, item_t *it) {
+static void module_def(parser_t *p, item_t *it) {
     it->kind = I_MODULE;
     uint32_t start = here(p);
     advance(p);
@@ -2520,7 +2520,7 @@ static void parse_module(parser_t *p, item_t *it) {
         }
         int before = p->pos;
         int col = column_of(p, p->pos);
-        item_t *sub = parse_item(p);
+        item_t *sub = item(p);
         if (sub) vec_push(&v, sub);
         if (p->panic) {
             sync_item(p, col);
@@ -2532,20 +2532,20 @@ static void parse_module(parser_t *p, item_t *it) {
 }
 
 /* binding = ["var"] pattern [":" type] "=" nl* expr   (top level) */
-static void parse_binding(parser_t *p, item_t *it, bool mutable_) {
+static void binding_def(parser_t *p, item_t *it, bool mutable_) {
     it->kind = I_BINDING;
     it->mutable_binding = mutable_;
-    it->pat = parse_pattern(p);
-    if (accept(p, TOK_COLON)) it->alias = parse_type(p);
+    it->pat = pattern(p);
+    if (accept(p, TOK_COLON)) it->alias = type_expr(p);
     expect(p, TOK_EQ);
-    it->value = parse_expr(p);
+    it->value = expr(p);
 }
 
 /* Top level: `Pattern [: T] =` (a binding) rather than `Type: Trait` (an impl)? */
 static bool binding_ahead(parser_t *p) {
     mark_t m = spec_begin(p);
-    parse_pattern(p);
-    if (!p->spec_failed && accept(p, TOK_COLON)) parse_type(p);
+    pattern(p);
+    if (!p->spec_failed && accept(p, TOK_COLON)) type_expr(p);
     bool ok = !p->spec_failed && at(p, TOK_EQ);
     spec_end(p, m, false);
     return ok;
@@ -2556,7 +2556,7 @@ static bool binding_ahead(parser_t *p) {
  *        | use | "template" fn_def | fn_def | impl | binding )
  * decorator = "@" name ["(" args ")"]
  */
-static item_t *parse_item(parser_t *p) {
+static item_t *item(parser_t *p) {
     uint32_t start = here(p);
     item_t *it = new_item(p, I_BINDING, start);
     VEC(expr_t *) decos = {0};
@@ -2575,7 +2575,7 @@ static item_t *parse_item(parser_t *p) {
         if (at(p, TOK_LPAREN)) {
             expr_t *c = new_expr(p, E_CALL, ds);
             c->lhs = d;
-            parse_args(p, &c->args, &c->nargs);
+            call_args(p, &c->args, &c->nargs);
             d = c;
         }
         d->span = span_from(p, ds);
@@ -2587,26 +2587,26 @@ static item_t *parse_item(parser_t *p) {
     tok_kind_t k = kind(p);
     switch (k) {
     case TOK_MODULE:
-        parse_module(p, it);
+        module_def(p, it);
         break;
     case TOK_TYPE:
-        parse_type_def(p, it);
+        type_def(p, it);
         break;
     case TOK_REACTIVE:
         it->reactive = true;
-        parse_type_def(p, it);
+        type_def(p, it);
         break;
     case TOK_VAR:
         advance(p);
         if (at(p, TOK_TYPE)) {
             it->mutable_ = true;
-            parse_type_def(p, it);
+            type_def(p, it);
         } else {
-            parse_binding(p, it, true);
+            binding_def(p, it, true);
         }
         break;
     case TOK_TRAIT:
-        parse_trait(p, it);
+        trait_def(p, it);
         break;
     case TOK_MVAR:
         /* mvar = "mvar" name ":" type "=" nl* expr */
@@ -2615,12 +2615,12 @@ static item_t *parse_item(parser_t *p) {
         it->name = expect_lname(p, "a variable name", &it->name_span);
         if (at(p, TOK_COLON)) {
             advance(p);
-            it->alias = parse_type(p);
+            it->alias = type_expr(p);
         } else {
             error_at(p, cur(p)->span, "an mvar needs a type: `mvar %s: Type = value`", it->name);
         }
         expect(p, TOK_EQ);
-        it->value = parse_expr(p);
+        it->value = expr(p);
         break;
     case TOK_CONST:
         /* const = "const" name "=" nl* expr */
@@ -2634,7 +2634,7 @@ static item_t *parse_item(parser_t *p) {
             it->name = expect_lname(p, "a constant name", &it->name_span);
         }
         expect(p, TOK_EQ);
-        it->value = parse_expr(p);
+        it->value = expr(p);
         break;
     case TOK_TEST:
         /* test = "test" STRING "=" nl* expr */
@@ -2643,13 +2643,13 @@ static item_t *parse_item(parser_t *p) {
         if (at(p, TOK_STRING)) it->str = advance(p)->text;
         else expected(p, "the test's name (a string)");
         expect(p, TOK_EQ);
-        it->value = parse_expr(p);
+        it->value = expr(p);
         break;
     case TOK_EXTERN:
-        parse_extern(p, it);
+        extern_def(p, it);
         break;
     case TOK_USE:
-        parse_use(p, it);
+        use_def(p, it);
         break;
     case TOK_IMPORT:
         error_at(p, cur(p)->span, "`import` is not supported; write `use module.*` or `use module.{name}`");
@@ -2658,22 +2658,22 @@ static item_t *parse_item(parser_t *p) {
     case TOK_TEMPLATE:
         it->kind = I_FN;
         advance(p);
-        it->fn = parse_fn_def(p, start, it->pub);
+        it->fn = fn_def(p, start, it->pub);
         it->fn->is_template = true;
         break;
     default:
         if (is_lname(k) && fn_def_ahead(p)) {
             it->kind = I_FN;
-            it->fn = parse_fn_def(p, start, it->pub);
+            it->fn = fn_def(p, start, it->pub);
         } else if (is_lname(k) && (kind_at(p, p->pos + 1) == TOK_LPAREN || kind_at(p, p->pos + 1) == TOK_LBRACKET)) {
             /* looks like a function head without a body */
             it->kind = I_FN;
-            it->fn = parse_fn_def(p, start, it->pub);
+            it->fn = fn_def(p, start, it->pub);
         } else if ((is_uname(k) || k == TOK_LPAREN || k == TOK_LBRACKET) && !binding_ahead(p)) {
-            parse_impl(p, it);
+            impl_def(p, it);
         } else if (is_lname(k) || is_uname(k) || k == TOK_LPAREN || k == TOK_LBRACKET || k == TOK_LBRACE ||
                    k == TOK_UNDERSCORE || k == TOK_PERCENT || k == TOK_HASH) {
-            parse_binding(p, it, false);
+            binding_def(p, it, false);
         } else {
             expected(p, "an item (a function, type, trait, binding, `use`, ...)");
             if (!at(p, TOK_EOF)) advance(p);
@@ -2822,7 +2822,7 @@ module_ast_t *parse_file(arena_t *a, symtab_t *syms, diag_t *d, uint32_t file) {
         if (at(&p, TOK_EOF)) break;
         int before = p.pos;
         int col = column_of(&p, p.pos);
-        item_t *it = parse_item(&p);
+        item_t *it = item(&p);
         if (it) vec_push(&items, it);
         if (!p.panic && !at(&p, TOK_NEWLINE) && !at(&p, TOK_EOF) && !can_start_expr(kind(&p)) &&
             !is_item_keyword(kind(&p)) && !at(&p, TOK_VAR)) {
