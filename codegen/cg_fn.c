@@ -323,6 +323,15 @@ bool cg_program(cg_t *g) {
     instance_t *mi = mono_instance(g->m, p->main_fn, NULL, NULL, 0);
     ty_t *rt = ty_prune(mi->type)->ret;
     LLVMValueRef r = LLVMBuildCall2(g->b, cg_instance_fnty(g, mi), cg_instance_fn(g, mi), NULL, 0, "");
+    if (ty_is_con(rt, g->tc->tc_dyn)) {
+        /* A result whose type is only known at run time: print it here, report Unit. */
+        LLVMTypeRef pt[] = {g->ptr, g->i64};
+        LLVMValueRef box = r;
+        LLVMValueRef av[] = {cg_desc(g, rt), LLVMBuildPtrToInt(g->b, box, g->i64, "")};
+        cg_call_rt(g, "nos_print_result", g->void_t, pt, av, 2);
+        rt = mono_canon(g->m, g->tc->t_unit);
+        r = cg_unit(g);
+    }
     LLVMBuildRet(g->b, cg_to_slot(g, r, rt));
 
     /* int main(int argc, char **argv) */

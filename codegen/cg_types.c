@@ -282,7 +282,8 @@ LLVMValueRef cg_desc(cg_t *g, ty_t *t) {
                 for (int i = 0; i < n; i++) el[i] = cg_desc(g, t->args[i]);
                 elems = ptr_array(g, el, n);
             } else if (tc->kind == TC_OPAQUE) {
-                if (tc == g->tc->tc_arr_i64) kind = RT_NT_ARRAY_I64;
+                if (tc == g->tc->tc_dyn) kind = RT_NT_DYN;
+                else if (tc == g->tc->tc_arr_i64) kind = RT_NT_ARRAY_I64;
                 else if (tc == g->tc->tc_arr_f64) kind = RT_NT_ARRAY_F64;
                 else if (tc == g->tc->tc_arr_f32) kind = RT_NT_ARRAY_F32;
                 else if (tc == g->tc->tc_buffer) kind = RT_NT_BUFFER;

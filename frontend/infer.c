@@ -1887,6 +1887,7 @@ static void infer_arms(infer_t *I, arm_t *arms, int narms, ty_t *scrut, bool fre
         arm_t *a = &arms[i];
         sema_push_scope(I, I->fn);
         ty_t *pt = fresh_types ? ty_var(I->tc) : scrut;
+        if (fresh_types) vec_push(&I->dyn_candidates, pt);
         infer_pat(I, a->pat, pt, false);
         if (a->guard) {
             ty_t *g = infer_expr(I, a->guard, I->tc->t_bool);

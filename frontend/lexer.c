@@ -311,7 +311,6 @@ static void number(lexer_t *L, bool after_dot) {
         if (v > (UINT64_MAX - dgt) / 10) ov = true;
         v = v * 10 + dgt;
     }
-    uint32_t int_end = L->pos;
     if (peekc(L, L->pos) == '.' && is_digit(peekc(L, L->pos + 1))) {
         L->pos++;
         while (is_digit(peekc(L, L->pos)) || peekc(L, L->pos) == '_') L->pos++;
@@ -346,7 +345,6 @@ static void number(lexer_t *L, bool after_dot) {
         }
         return;
     }
-    (void)int_end;
     for (int i = 0; i < COUNT(int_suffixes); i++) {
         const int_suffix_t *sx = &int_suffixes[i];
         if (starts_with(L, L->pos, sx->text)) {

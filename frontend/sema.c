@@ -847,6 +847,12 @@ static bool fn_within(fn_info_t *inner, fn_info_t *outer) {
 }
 
 static void generalize_group(infer_t *I, fn_info_t **members, int n, int level) {
+    if (n == 1 && members[0] == I->p->main_fn) {
+        /* main is never polymorphic: what it leaves open is decided at the end (defaults, Dyn). */
+        members[0]->scheme = ty_mono_scheme(I->tc, members[0]->type);
+        members[0]->state = 2;
+        return;
+    }
     int saved = I->tc->level;
     I->tc->level = level;
     /* Pending constraints of these functions (and their lambdas) still open now go with the
@@ -1189,6 +1195,13 @@ bool sema_check(program_t *p) {
 
     /* 5. final */
     infer_solve_pending(I, true);
+    /* A message or exception pattern whose type nothing determined matches any value (Dyn). */
+    for (int i = 0; i < I->dyn_candidates.len; i++) {
+        ty_t *t = ty_prune(I->dyn_candidates.items[i]);
+        if (t->kind == TY_VAR && t->generic < 0 && !(t->traits & TR_NUM)) ty_unify(I->tc, t, I->tc->t_dyn, NULL);
+    }
+    vec_free(&I->dyn_candidates);
+    vec_free(&I->pending);
     g_infer = NULL;
     return p->diag->nerrors == 0;
 }

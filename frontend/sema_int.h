@@ -32,6 +32,7 @@ typedef struct infer {
     fn_info_t *fn;          /* current function */
     module_info_t *mod;     /* module of the current function */
     VEC(pending_t *) pending; /* unresolved constraints (all functions still being inferred) */
+    VEC(ty_t *) dyn_candidates; /* types of receive/catch patterns: Dyn if never inferred */
     loop_ctx_t *loop;
     int try_depth;
     ty_t *ret_ty;           /* current function's result type */

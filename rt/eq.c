@@ -92,6 +92,15 @@ static bool eq_rec(const nos_type_t *t, nos_val_t a, nos_val_t b, int depth)
     }
     for (;;) {
         switch (t->kind) {
+        case NT_DYN: {
+            const nos_val_t *x = PTR(const nos_val_t, a), *y = PTR(const nos_val_t, b);
+            if (x[0] != y[0])
+                return false;
+            t = (const nos_type_t *)(uintptr_t)x[0];
+            a = x[1];
+            b = y[1];
+            continue;
+        }
         case NT_UNIT:
             return true;
         case NT_BOOL:
@@ -233,6 +242,15 @@ static int cmp_rec(const nos_type_t *t, nos_val_t a, nos_val_t b, int depth)
     }
     for (;;) {
         switch (t->kind) {
+        case NT_DYN: {
+            const nos_val_t *x = PTR(const nos_val_t, a), *y = PTR(const nos_val_t, b);
+            if (x[0] != y[0])
+                return x[0] < y[0] ? -1 : 1;
+            t = (const nos_type_t *)(uintptr_t)x[0];
+            a = x[1];
+            b = y[1];
+            continue;
+        }
         case NT_UNIT:
             return 0;
         case NT_BOOL:
@@ -415,6 +433,12 @@ static uint64_t hash_rec(const nos_type_t *t, nos_val_t v, int depth)
     uint64_t h;
     for (;;) {
         switch (t->kind) {
+        case NT_DYN: {
+            const nos_val_t *x = PTR(const nos_val_t, v);
+            t = (const nos_type_t *)(uintptr_t)x[0];
+            v = x[1];
+            continue;
+        }
         case NT_UNIT:
             h = 0;
             break;

@@ -72,7 +72,9 @@ typedef enum nos_kind {
     NT_ARRAY_F64,
     NT_ARRAY_F32,
     NT_BUFFER,
-    NT_OPAQUE   /* runtime handles shown as their name */
+    NT_OPAQUE,  /* runtime handles shown as their name */
+    NT_DYN      /* a value of a type known only at run time: pointer to {desc, slot} (a
+                   message or exception bound by a pattern whose type was not inferred) */
 } nos_kind_t;
 
 typedef struct nos_type nos_type_t;
@@ -168,6 +170,7 @@ nos_list_t *nos_list_range(int64_t from, int64_t to);          /* [from, to) */
 nos_str_t *nos_show(const nos_type_t *t, nos_val_t v);         /* display format (println, show) */
 nos_str_t *nos_show_result(const nos_type_t *t, nos_val_t v);  /* result display of main's value */
 void nos_print(const nos_type_t *t, nos_val_t v);              /* print: display, no newline */
+void nos_print_result(const nos_type_t *t, nos_val_t v);       /* main's result + newline; not Unit */
 void nos_println(const nos_type_t *t, nos_val_t v);
 void nos_eprint(const nos_type_t *t, nos_val_t v);
 void nos_eprintln(const nos_type_t *t, nos_val_t v);

@@ -214,6 +214,12 @@ static void show_val(nos__sb_t *b, const nos_type_t *t, nos_val_t v, enum mode m
         /* Children of a top-level value are shown nested. */
         enum mode cm = m == M_TOP ? M_DISP : m;
         switch (t->kind) {
+        case NT_DYN: {
+            const nos_val_t *box = (const nos_val_t *)(uintptr_t)v;
+            t = (const nos_type_t *)(uintptr_t)box[0];
+            v = box[1];
+            continue;
+        }
         case NT_UNIT:
             nos__sb_adds(b, "()");
             break;
@@ -381,6 +387,11 @@ void nos__show_into(nos__sb_t *b, const nos_type_t *t, nos_val_t v, bool result)
 
 nos_str_t *nos_show(const nos_type_t *t, nos_val_t v)
 {
+    if (t->kind == NT_DYN) {
+        const nos_val_t *box = (const nos_val_t *)(uintptr_t)v;
+        t = (const nos_type_t *)(uintptr_t)box[0];
+        v = box[1];
+    }
     if (t->kind == NT_STRING)
         return (nos_str_t *)(uintptr_t)v;
     nos__sb_t b;
@@ -395,6 +406,23 @@ nos_str_t *nos_show_result(const nos_type_t *t, nos_val_t v)
     nos__sb_init(&b, 32);
     show_val(&b, t, v, M_RESULT, 0);
     return nos__sb_finish(&b);
+}
+
+/* main's result as the program prints it: result display and a newline; nothing for Unit. */
+void nos_print_result(const nos_type_t *t, nos_val_t v)
+{
+    if (t->kind == NT_DYN) {
+        const nos_val_t *box = (const nos_val_t *)(uintptr_t)v;
+        t = (const nos_type_t *)(uintptr_t)box[0];
+        v = box[1];
+    }
+    if (t->kind == NT_UNIT)
+        return;
+    nos_str_t *s = nos_show_result(t, v);
+    flockfile(stdout);
+    fwrite(s->data, 1, (size_t)s->len, stdout);
+    putc_unlocked('\n', stdout);
+    funlockfile(stdout);
 }
 
 /* Write s (and a newline) with one locked stdio call sequence, so lines stay whole. */
