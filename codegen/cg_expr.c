@@ -1559,8 +1559,9 @@ static void let_stmt(cg_t *g, stmt_t *s) {
         return;
     }
     if (s->let_mode == 1) {
-        cg_local_t *l = find_local(g, core->bind);
         LLVMValueRef v = cg_expr(g, s->value, false);
+        /* Look the variable up after the value: evaluating it may grow (move) the locals. */
+        cg_local_t *l = find_local(g, core->bind);
         if (l) store_local(g, l, v);
         return;
     }
