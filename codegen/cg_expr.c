@@ -138,6 +138,20 @@ static void store_slot(cg_t *g, LLVMValueRef base, int i, LLVMValueRef v, ty_t *
 
 static bool is_dyn(cg_t *g, ty_t *t) { return ty_is_con(t, g->tc->tc_dyn); }
 
+static bool contains_dyn(cg_t *g, ty_t *t) {
+    t = ty_prune(t);
+    if (ty_is_con(t, g->tc->tc_dyn)) return true;
+    if (t->kind == TY_CON && t->con->decl) {
+        /* User types: their fields under these arguments. */
+        for (int i = 0; i < t->nargs; i++)
+            if (contains_dyn(g, t->args[i])) return true;
+        return false;
+    }
+    for (int i = 0; i < t->nargs; i++)
+        if (contains_dyn(g, t->args[i])) return true;
+    return t->kind == TY_FUN && contains_dyn(g, t->ret);
+}
+
 /* A Dyn value is a box {desc, slot}. */
 static void dyn_parts(cg_t *g, LLVMValueRef box, LLVMValueRef *desc, LLVMValueRef *val) {
     *desc = LLVMBuildLoad2(g->b, g->ptr, box, "");
@@ -685,6 +699,22 @@ static LLVMValueRef make_dyn(cg_t *g, LLVMValueRef desc, LLVMValueRef slot) {
 
 static LLVMValueRef native_call(cg_t *g, expr_t *e, bool tail);
 static LLVMValueRef builtin_call(cg_t *g, expr_t *e);
+LLVMValueRef cg_global_ptr(cg_t *g, global_info_t *gl);
+
+/* m.update(f): under m's exclusive lock, m = f(m); the value is the new one. */
+static LLVMValueRef mvar_update(cg_t *g, expr_t *e) {
+    global_info_t *gl = e->lhs->bind->global;
+    ty_t *t = mono_type(g->m, NULL, gl->ty);
+    LLVMValueRef f = cg_expr(g, e->args[0].value, false);
+    LLVMValueRef mv = cg_global_ptr(g, gl);
+    rt1(g, "nos_mvar_lock", g->void_t, g->ptr, mv);
+    LLVMValueRef old = cg_from_slot(g, LLVMBuildLoad2(g->b, g->i64, mv, ""), t);
+    ty_t *ft = cg_ty(g, e->args[0].value->ty);
+    LLVMValueRef nv = call_closure(g, f, ft, &old, 1, false);
+    LLVMBuildStore(g->b, cg_to_slot(g, nv, t), mv);
+    rt1(g, "nos_mvar_unlock", g->void_t, g->ptr, mv);
+    return nv;
+}
 
 static LLVMValueRef call_expr(cg_t *g, expr_t *e, bool tail) {
     callres_t *r = e->res;
@@ -694,6 +724,7 @@ static LLVMValueRef call_expr(cg_t *g, expr_t *e, bool tail) {
     case CR_NATIVE:
         return native_call(g, e, tail);
     case CR_BUILTIN:
+        if (r->builtin == BI_MVAR_UPDATE) return mvar_update(g, e);
         return builtin_call(g, e);
     case CR_FN:
     case CR_PENDING: {
@@ -1300,6 +1331,13 @@ static LLVMValueRef dyn_arms(cg_t *g, arm_t *arms, int narms, LLVMValueRef desc,
         LLVMValueRef v;
         if (is_dyn(g, pt)) {
             v = make_dyn(g, desc, slot);
+        } else if (contains_dyn(g, pt)) {
+            /* Partly open type: a structural test, then box the open parts. */
+            LLVMValueRef pd = cg_desc(g, pt);
+            LLVMTypeRef mt[] = {g->ptr, g->ptr};
+            LLVMValueRef ma[] = {pd, desc};
+            test_or_fail(g, rt_bool(g, "nos_type_matches", mt, ma, 2), next);
+            v = cg_from_slot(g, rt3(g, "nos_dyn_coerce", g->i64, g->ptr, pd, g->ptr, desc, g->i64, slot), pt);
         } else {
             LLVMValueRef same = LLVMBuildICmp(g->b, LLVMIntEQ, desc, cg_desc(g, pt), "");
             test_or_fail(g, same, next);

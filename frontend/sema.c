@@ -1115,12 +1115,21 @@ static void init_infer(infer_t *I, program_t *p) {
     I->s_underscore = sym_cstr(p->syms, "_");
 }
 
-static infer_t *g_infer;
+/* Open variables of a message/exception pattern type become Any (numeric ones stay: Int). */
+static void dyn_default(infer_t *I, ty_t *t, int depth) {
+    t = ty_prune(t);
+    if (depth > 50) return;
+    if (t->kind == TY_VAR) {
+        if (t->generic < 0 && !(t->traits & TR_NUM)) ty_unify(I->tc, t, I->tc->t_dyn, NULL);
+        return;
+    }
+    for (int i = 0; i < t->nargs; i++) dyn_default(I, t->args[i], depth + 1);
+    if (t->kind == TY_FUN) dyn_default(I, t->ret, depth + 1);
+}
 
 bool sema_check(program_t *p) {
     infer_t I0, *I = &I0;
     init_infer(I, p);
-    g_infer = I;
     g_stack.len = 0;
     g_waiting.len = 0;
     p->prelude = new_module(I, sym_cstr(p->syms, ""), NULL);
@@ -1196,13 +1205,9 @@ bool sema_check(program_t *p) {
     /* 5. final */
     infer_solve_pending(I, true);
     /* A message or exception pattern whose type nothing determined matches any value (Dyn). */
-    for (int i = 0; i < I->dyn_candidates.len; i++) {
-        ty_t *t = ty_prune(I->dyn_candidates.items[i]);
-        if (t->kind == TY_VAR && t->generic < 0 && !(t->traits & TR_NUM)) ty_unify(I->tc, t, I->tc->t_dyn, NULL);
-    }
+    for (int i = 0; i < I->dyn_candidates.len; i++) dyn_default(I, I->dyn_candidates.items[i], 0);
     vec_free(&I->dyn_candidates);
     vec_free(&I->pending);
-    g_infer = NULL;
     return p->diag->nerrors == 0;
 }
 
