@@ -1345,7 +1345,7 @@ static ty_t *infer_call(infer_t *I, expr_t *e, ty_t *expected) {
                 e->has_parens = true;
                 return infer_ctor(I, e, expected);
             }
-            diag_error(I->d, callee->span, "unknown function '%s'", callee->name);
+            diag_error(I->d, callee->span, "unknown variable '%s' (no function or value of this name)", callee->name);
             for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
             return ty_var(I->tc);
         }
@@ -1407,7 +1407,10 @@ static ty_t *infer_var(infer_t *I, expr_t *e, ty_t *expected) {
         vec_push(&b->uses, e);
         if (b->scheme) {
             ty_t **inst;
-            ty_t *t = ty_instantiate(I->tc, b->scheme, &inst);
+            /* A let-bound lambda: instantiate through its function so that its pending
+             * constraints come along. */
+            ty_t *t = b->local_fn && b->local_fn->scheme == b->scheme ? sema_instantiate_fn(I, b->local_fn, &inst)
+                                                                       : ty_instantiate(I->tc, b->scheme, &inst);
             callres_t *r = new_res(I, e, CR_VALUE);
             r->inst = inst;
             r->ninst = b->scheme->nvars;
@@ -1714,17 +1717,22 @@ static void infer_let(infer_t *I, stmt_t *s) {
     }
     ty_t *ann = s->type ? sema_texpr(I, s->type, NULL, NULL, 0, false) : NULL;
     if (!s->mutable_ && core->kind == P_VAR && value_is_lambda(s->value) && !ann && pt == core) {
-        /* let-polymorphism: generalize a lambda bound to a name. */
+        /* A lambda bound to a name is a local function: visible in its own body (recursion),
+         * generalized (let-polymorphism) with its pending constraints. */
         I->tc->level++;
-        ty_t *vt = infer_expr(I, s->value, NULL);
-        I->tc->level--;
-        binding_t *b = declare_local(I, core->name, core->span, vt, false);
-        b->scheme = ty_generalize(c, vt);
-        b->local_fn = s->value->fn->sema;
-        if (b->scheme->nvars) b->local_fn->scheme = b->scheme;
+        ty_t *self_ty = ty_var(c);
+        binding_t *b = declare_local(I, core->name, core->span, self_ty, false);
         core->bind = b;
+        fn_info_t *fi = infer_lambda_fn(I, s->value);
+        b->local_fn = fi;
+        ty_t *vt = infer_expr(I, s->value, NULL);
+        infer_unify(I, s->value->span, self_ty, vt);
+        infer_solve_pending(I, false);
+        I->tc->level--;
+        sema_generalize_group(I, &fi, 1, I->tc->level);
+        b->scheme = fi->scheme;
+        b->ty = vt;
         core->ty = vt;
-        if (b->scheme->nvars == 0) b->scheme = NULL;
         return;
     }
     ty_t *vt = infer_expr(I, s->value, ann);

@@ -846,7 +846,7 @@ static bool fn_within(fn_info_t *inner, fn_info_t *outer) {
     return false;
 }
 
-static void generalize_group(infer_t *I, fn_info_t **members, int n, int level) {
+void sema_generalize_group(infer_t *I, fn_info_t **members, int n, int level) {
     if (n == 1 && members[0] == I->p->main_fn) {
         /* main is never polymorphic: what it leaves open is decided at the end (defaults, Dyn). */
         members[0]->scheme = ty_mono_scheme(I->tc, members[0]->type);
@@ -993,7 +993,7 @@ void sema_infer_fn(infer_t *I, fn_info_t *fi) {
     }
     g_waiting.len = w;
     infer_solve_pending(I, false);
-    generalize_group(I, members.items, members.len, fr.saved_level);
+    sema_generalize_group(I, members.items, members.len, fr.saved_level);
     vec_free(&members);
 }
 

@@ -56,6 +56,7 @@ ty_t *sema_texpr(infer_t *I, texpr_t *te, ty_t **tparams_names_vars, sym_t *tpar
 fn_info_t *sema_new_fn(infer_t *I, fn_decl_t *decl, fn_kind_t kind, sym_t name);
 void sema_infer_fn(infer_t *I, fn_info_t *fi);
 ty_t *sema_instantiate_fn(infer_t *I, fn_info_t *fi, ty_t ***inst);
+void sema_generalize_group(infer_t *I, fn_info_t **members, int n, int level);
 ty_t *sema_subst_vars(ty_ctx_t *c, ty_t *t, ty_t **vars, ty_t **by, int n);
 ty_t *sema_global_type(infer_t *I, global_info_t *g);
 type_decl_t *sema_type_module_decl(infer_t *I, ty_t *t);
