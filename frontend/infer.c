@@ -16,6 +16,7 @@
 #include <string.h>
 
 static ty_t *infer_block(infer_t *I, expr_t *e, ty_t *expected);
+static bool pick_ctor(infer_t *I, sym_t name, ty_t *hint, expr_t *e, type_decl_t **td, int *k);
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -246,6 +247,22 @@ void infer_pat(infer_t *I, pat_t *pt, ty_t *t, bool fresh_only) {
         return;
     }
     case P_STRCONS:
+        if (ty_is_con(t, c->tc_list)) {
+            /* ["+" | rest] on a List[String] is an ordinary list pattern. */
+            pt->kind = P_LIST;
+            pt->nelems = pt->nstrs;
+            pt->elems = ARENA_NEWN(I->a, pat_t *, pt->nstrs ? pt->nstrs : 1);
+            for (int i = 0; i < pt->nstrs; i++) {
+                pat_t *sp = ARENA_NEW(I->a, pat_t);
+                sp->kind = P_STRING;
+                sp->span = pt->span;
+                sp->str = pt->strs[i];
+                sp->str_len = pt->str_lens[i];
+                pt->elems[i] = sp;
+            }
+            infer_pat(I, pt, t, fresh_only);
+            return;
+        }
         infer_unify(I, pt->span, t, c->t_string);
         if (pt->rest) infer_pat(I, pt->rest, c->t_string, fresh_only);
         return;
@@ -271,7 +288,7 @@ void infer_pat(infer_t *I, pat_t *pt, ty_t *t, bool fresh_only) {
     case P_CTOR: {
         type_decl_t *td;
         int k;
-        if (!sema_find_ctor(I, pt->name, &td, &k)) {
+        if (!pick_ctor(I, pt->name, t, NULL, &td, &k)) {
             diag_error(I->d, pt->span, "unknown constructor '%s'", pt->name);
             return;
         }
@@ -1057,6 +1074,81 @@ static ty_t *prim_type(infer_t *I, prim_t p) {
     return ty_con0(c, tcs[p]);
 }
 
+/* All constructors named `name` (a short name may belong to several types). */
+static int find_ctors(infer_t *I, sym_t name, type_decl_t **tds, int *ks, int max) {
+    int n = 0;
+    type_decl_t *td;
+    int k;
+    if (strchr(name, '.')) {
+        if (sema_find_ctor(I, name, &td, &k)) {
+            tds[0] = td;
+            ks[0] = k;
+            return 1;
+        }
+        return 0;
+    }
+    for (int i = 0; i < I->p->types.len && n < max; i++) {
+        type_decl_t *t = I->p->types.items[i];
+        if (t->alias) continue;
+        for (int c = 0; c < t->nctors; c++)
+            if (t->ctors[c].name == name) {
+                tds[n] = t;
+                ks[n] = c;
+                n++;
+            }
+    }
+    return n;
+}
+
+/*
+ * The constructor a name means here: the only one, or the one of the type
+ * the context expects, or the one whose field types fit the arguments.
+ */
+static bool pick_ctor(infer_t *I, sym_t name, ty_t *hint, expr_t *e, type_decl_t **td, int *k) {
+    type_decl_t *tds[16];
+    int ks[16];
+    int n = find_ctors(I, name, tds, ks, 16);
+    if (n <= 1) {
+        if (n == 1) {
+            *td = tds[0];
+            *k = ks[0];
+            return true;
+        }
+        return sema_find_ctor(I, name, td, k);
+    }
+    ty_t *h = hint ? ty_prune(hint) : NULL;
+    if (h && h->kind == TY_CON && h->con->decl)
+        for (int i = 0; i < n; i++)
+            if (tds[i] == h->con->decl) {
+                *td = tds[i];
+                *k = ks[i];
+                return true;
+            }
+    if (e) {
+        for (int a = 0; a < e->nargs; a++)
+            if (!e->args[a].name && !e->args[a].value->ty && e->args[a].value->kind != E_LAMBDA)
+                infer_expr(I, e->args[a].value, NULL);
+        for (int i = 0; i < n; i++) {
+            ctor_info_t *ci = &tds[i]->ctors[ks[i]];
+            if (ci->nfields != e->nargs) continue;
+            bool ok = true;
+            ty_t **targs;
+            decl_type(I, tds[i], &targs);
+            for (int a = 0; a < e->nargs && ok; a++) {
+                if (e->args[a].name || !e->args[a].value->ty) continue;
+                ok = ty_unifiable(I->tc, sema_ctor_field_type(I->p, tds[i], ks[i], a, targs), e->args[a].value->ty);
+            }
+            if (ok) {
+                *td = tds[i];
+                *k = ks[i];
+                return true;
+            }
+        }
+    }
+    /* The innermost declaration wins. */
+    return sema_find_ctor(I, name, td, k);
+}
+
 static ty_t *infer_ctor(infer_t *I, expr_t *e, ty_t *expected) {
     (void)expected;
     /* Constructor-style casts: Float(x), Int(x). */
@@ -1071,7 +1163,7 @@ static ty_t *infer_ctor(infer_t *I, expr_t *e, ty_t *expected) {
     }
     type_decl_t *td;
     int k;
-    if (!sema_find_ctor(I, e->name, &td, &k)) {
+    if (!pick_ctor(I, e->name, expected, e, &td, &k)) {
         /* Maybe a module or type used as a value. */
         diag_error(I->d, e->span, "unknown constructor '%s'", e->name);
         for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
@@ -1306,6 +1398,34 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
             recv->ty = NULL; /* re-inferred below as an argument */
             e->kind = E_CALL;
             ty_t *res = call_value(I, e, ft, e->args, e->nargs);
+            return res;
+        }
+    }
+    if (cands.len == 0 && rp->kind == TY_VAR) {
+        /* r.f(x) on a receiver not known yet: if exactly one record type has a function
+         * field f, that is the receiver's type. */
+        type_decl_t *only = NULL;
+        int count = 0, fidx = -1;
+        for (int i = 0; i < I->p->types.len; i++) {
+            type_decl_t *td = I->p->types.items[i];
+            if (td->nctors != 1 || !td->ctors[0].field_names) continue;
+            for (int f = 0; f < td->ctors[0].nfields; f++)
+                if (td->ctors[0].field_names[f] == e->name && ty_prune(td->ctors[0].fields[f])->kind == TY_FUN) {
+                    only = td;
+                    fidx = f;
+                    count++;
+                }
+        }
+        if (count == 1) {
+            ty_t **targs;
+            ty_t *dt = decl_type(I, only, &targs);
+            infer_unify(I, recv->span, dt, rt);
+            ty_t *ft = sema_ctor_field_type(I->p, only, 0, fidx, targs);
+            ty_t *res = call_value(I, e, ft, e->args, e->nargs);
+            e->res->kind = CR_FIELD_CALL;
+            e->res->field = fidx;
+            e->res->tdecl = only;
+            vec_free(&cands);
             return res;
         }
     }

@@ -288,6 +288,8 @@ static ty_t *texpr_to_ty(infer_t *I, texpr_t *te, tvar_env_t *env, bool allow_ne
             ty_t *p = prim_by_name(I, n);
             if (p) return p;
         }
+        type_decl_t *user = sema_find_type(I, n);
+        if (user && !(user->mod && user->mod->is_prelude)) return apply_decl(I, user, args, nargs, te->span);
         if (strcmp(n, "List") == 0) {
             if (nargs == 1) return ty_list(c, args[0]);
             if (nargs == 0) return ty_list(c, ty_var(c));
@@ -391,11 +393,28 @@ static void texpr_key(sbuf_t *b, texpr_t *te) {
     }
 }
 
+static bool catch_all_pattern(pat_t *p) {
+    while (p && p->kind == P_ANNOT && p->nelems) p = p->elems[0];
+    return !p || p->kind == P_VAR || p->kind == P_WILD;
+}
+
+/*
+ * Do two clauses belong to one function? Same arity and, position by
+ * position, the same annotation; where only one of them is annotated, the
+ * other must constrain that position by its pattern (`f(0)` goes with
+ * `f(n: Int)`), while a bare untyped parameter (`f(x)` next to `f(x: Int)`)
+ * makes a separate overload, the annotated one being preferred.
+ */
 static bool annotations_compatible(clause_t *a, clause_t *b) {
     if (a->nparams != b->nparams) return false;
     for (int i = 0; i < a->nparams; i++) {
         texpr_t *x = a->params[i].type, *y = b->params[i].type;
-        if (!x || !y) continue;
+        if (!x && !y) continue;
+        if (!x || !y) {
+            pat_t *untyped = x ? b->params[i].pat : a->params[i].pat;
+            if (catch_all_pattern(untyped)) return false;
+            continue;
+        }
         sbuf_t s1 = {0}, s2 = {0};
         texpr_key(&s1, x);
         texpr_key(&s2, y);
