@@ -1227,6 +1227,7 @@ bool sema_check(program_t *p) {
     for (int i = 0; i < I->dyn_candidates.len; i++) dyn_default(I, I->dyn_candidates.items[i], 0);
     vec_free(&I->dyn_candidates);
     vec_free(&I->pending);
+    if (p->diag->nerrors == 0) sema_check_mvars(p);
     return p->diag->nerrors == 0;
 }
 

@@ -62,6 +62,9 @@ ty_t *sema_global_type(infer_t *I, global_info_t *g);
 type_decl_t *sema_type_module_decl(infer_t *I, ty_t *t);
 module_info_t *sema_type_module(infer_t *I, ty_t *t);
 
+/* mvarcheck.c: the compile-time mvar safety rules */
+void sema_check_mvars(program_t *p);
+
 /* infer.c */
 ty_t *infer_expr(infer_t *I, expr_t *e, ty_t *expected);
 void infer_pat(infer_t *I, pat_t *pt, ty_t *t, bool fresh_only);
