@@ -1134,6 +1134,17 @@ static void init_infer(infer_t *I, program_t *p) {
     I->s_underscore = sym_cstr(p->syms, "_");
 }
 
+static void num_default(infer_t *I, ty_t *t, int depth) {
+    t = ty_prune(t);
+    if (depth > 50) return;
+    if (t->kind == TY_VAR) {
+        if (t->traits & TR_NUM) ty_unify(I->tc, t, I->tc->t_int, NULL);
+        return;
+    }
+    for (int i = 0; i < t->nargs; i++) num_default(I, t->args[i], depth + 1);
+    if (t->kind == TY_FUN) num_default(I, t->ret, depth + 1);
+}
+
 /* Open variables of a message/exception pattern type become Any (numeric ones stay: Int). */
 static void dyn_default(infer_t *I, ty_t *t, int depth) {
     t = ty_prune(t);
@@ -1225,6 +1236,8 @@ bool sema_check(program_t *p) {
     infer_solve_pending(I, true);
     /* A message or exception pattern whose type nothing determined matches any value (Dyn). */
     for (int i = 0; i < I->dyn_candidates.len; i++) dyn_default(I, I->dyn_candidates.items[i], 0);
+    /* main is monomorphic: numeric literals it leaves open are Int (as codegen would decide). */
+    if (p->main_fn) num_default(I, p->main_fn->type, 0);
     vec_free(&I->dyn_candidates);
     vec_free(&I->pending);
     if (p->diag->nerrors == 0) sema_check_mvars(p);
@@ -1236,8 +1249,26 @@ bool sema_check(program_t *p) {
 static void print_scheme(FILE *out, fn_info_t *fi) {
     sbuf_t b = {0};
     ty_t *t = fi->scheme ? fi->scheme->type : fi->type;
-    /* Name generic variables a, b, c in order of appearance. */
-    ty_print(&b, t);
+    ty_names_begin();
+    ty_print_named(&b, t);
+    /* Calls and fields decided per instance (carried constraints). */
+    for (int i = 0; i < fi->npend; i++) {
+        pending_t *pd = fi->pend[i];
+        sb_puts(&b, i ? ", " : " with ");
+        if (pd->kind == PEND_CALL) {
+            sb_printf(&b, "%s(", pd->name);
+            for (int a = 0; a < pd->nargs; a++) {
+                if (a) sb_puts(&b, ", ");
+                ty_print_named(&b, pd->args[a]);
+            }
+            sb_puts(&b, ") : ");
+        } else {
+            ty_print_named(&b, pd->args[0]);
+            sb_printf(&b, pd->kind == PEND_FIELD ? ".%s : " : "[_] : ", pd->name ? pd->name : "");
+        }
+        ty_print_named(&b, pd->result);
+    }
+    ty_names_end(&b);
     fprintf(out, "%s : %s\n", fi->qname ? fi->qname : fi->name, sb_cstr(&b));
     sb_free(&b);
 }
@@ -1275,7 +1306,7 @@ void sema_dump_types(program_t *p, FILE *out) {
         global_info_t *g = p->globals.items[i];
         if (g->mod && g->mod->is_prelude) continue;
         sbuf_t b = {0};
-        ty_print(&b, g->ty);
+        ty_print_normalized(&b, g->ty);
         fprintf(out, "%s%s : %s\n", g->is_mvar ? "mvar " : "", g->qname, sb_cstr(&b));
         sb_free(&b);
     }

@@ -523,6 +523,13 @@ ty_t *ty_subst(ty_ctx_t *c, ty_t *t, ty_t **subst, int n) {
 
 /* ---- printing ---------------------------------------------------------------------- */
 
+typedef struct var_names {
+    ty_t *vars[64];
+    int n;
+} var_names_t;
+
+static var_names_t *g_names;
+
 static void print(sbuf_t *b, ty_t *t, int depth) {
     t = ty_prune(t);
     if (depth > 50) {
@@ -531,6 +538,19 @@ static void print(sbuf_t *b, ty_t *t, int depth) {
     }
     switch (t->kind) {
     case TY_VAR:
+        if (g_names) {
+            int k = -1;
+            for (int i = 0; i < g_names->n; i++)
+                if (g_names->vars[i] == t) k = i;
+            if (k < 0 && g_names->n < 64) {
+                k = g_names->n;
+                g_names->vars[g_names->n++] = t;
+            }
+            if (k >= 0 && k < 26) {
+                sb_putc(b, (char)('a' + k));
+                return;
+            }
+        }
         if (t->name) sb_puts(b, t->name);
         else {
             /* a, b, ... z, then t27 */
@@ -571,6 +591,48 @@ static void print(sbuf_t *b, ty_t *t, int depth) {
 }
 
 void ty_print(sbuf_t *b, ty_t *t) { print(b, t, 0); }
+
+static var_names_t g_shared;
+
+void ty_names_begin(void) {
+    g_shared.n = 0;
+    g_names = &g_shared;
+}
+
+void ty_print_named(sbuf_t *b, ty_t *t) {
+    g_names = &g_shared;
+    print(b, t, 0);
+}
+
+/* Appends "where a: Num + Ord, ..." for the named variables that carry traits. */
+void ty_names_end(sbuf_t *b) {
+    static const struct { uint32_t bit; const char *name; } traits[] = {
+        {TR_NUM, "Num"}, {TR_ORD, "Ord"}, {TR_EQ, "Eq"}, {TR_HASH, "Hash"}, {TR_CONCAT, "Concat"}, {TR_SHOW, "Show"},
+    };
+    bool first = true;
+    for (int i = 0; i < g_shared.n && i < 26; i++) {
+        ty_t *v = ty_prune(g_shared.vars[i]);
+        if (v->kind != TY_VAR || !v->traits) continue;
+        sb_puts(b, first ? " where " : ", ");
+        first = false;
+        sb_printf(b, "%c:", 'a' + i);
+        bool f2 = true;
+        for (size_t k = 0; k < sizeof traits / sizeof traits[0]; k++) {
+            if (!(v->traits & traits[k].bit)) continue;
+            if (traits[k].bit == TR_EQ && (v->traits & TR_ORD)) continue;
+            sb_printf(b, "%s%s", f2 ? " " : " + ", traits[k].name);
+            f2 = false;
+        }
+    }
+    g_names = NULL;
+}
+
+void ty_print_normalized(sbuf_t *b, ty_t *t) {
+    var_names_t names = {{0}, 0};
+    g_names = &names;
+    print(b, t, 0);
+    g_names = NULL;
+}
 
 const char *ty_str(ty_ctx_t *c, ty_t *t) {
     sbuf_t b = {0};

@@ -178,5 +178,11 @@ ty_t *ty_subst(ty_ctx_t *c, ty_t *t, ty_t **subst, int n);
 /* Appends t as the user writes it: Int, List[String], (Int, Int) -> Bool, a. */
 void ty_print(sbuf_t *b, ty_t *t);
 const char *ty_str(ty_ctx_t *c, ty_t *t);      /* arena-allocated */
+/* Prints t naming its variables a, b, c... in order of first appearance (stable output). */
+void ty_print_normalized(sbuf_t *b, ty_t *t);
+/* The same with a shared naming across several calls: begin, print parts, end (adds "where" traits). */
+void ty_names_begin(void);
+void ty_print_named(sbuf_t *b, ty_t *t);
+void ty_names_end(sbuf_t *b);
 
 #endif
