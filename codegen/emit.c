@@ -124,6 +124,7 @@ static int link_exe(const char *obj, emit_opts_t *o) {
     argv[n++] = "-luv";
     argv[n++] = "-lcurl";
     argv[n++] = "-lpq";
+    argv[n++] = "-lhttp_parser";
     argv[n++] = "-lpthread";
     argv[n++] = "-lm";
     argv[n] = NULL;

@@ -128,8 +128,10 @@ struct nos_io_res {
     int closing;                /* close started: lookups fail from now on */
     int64_t handle;             /* its Int name (0 before nos_io_handle_add) */
     nos_pid_t *owner;           /* the process that created it */
-    /* Called on the reactor when the owner was killed (Process.kill): release everything. */
+    /* Called on the reactor when the owner was killed (Process.kill), or when it ended in any
+     * way if reap_any_death is set: release everything. */
     void (*reap)(nos_io_res_t *r);
+    int reap_any_death;
 };
 
 /* Allocate a resource object (uncollectable, zeroed). Reactor thread. */
@@ -140,6 +142,8 @@ void nos_io_res_free(void *r);
 int64_t nos_io_handle_add(nos_io_res_t *r);
 /* The live resource named h of the given kind (0: any), or NULL. Reactor thread. */
 nos_io_res_t *nos_io_handle_get(int64_t h, int kind);
+/* Set (or change) the owner of a named resource. Reactor thread. */
+void nos_io_res_set_owner(nos_io_res_t *r, nos_pid_t *owner);
 /* Forget the name h. Reactor thread. */
 void nos_io_handle_remove(int64_t h);
 /* Number of named resources (for tests and leak checks). Reactor thread. */

@@ -323,7 +323,8 @@ static void reap_tick(uv_timer_t *t)
             continue;
         reapable++;
         nos_pid_t *p = r->owner;
-        if ((atomic_load_explicit(&p->flags, memory_order_acquire) & NOS_PF_KILLED) &&
+        if ((r->reap_any_death ||
+             (atomic_load_explicit(&p->flags, memory_order_acquire) & NOS_PF_KILLED)) &&
             atomic_load_explicit(&p->state, memory_order_acquire) == NOS_P_DEAD)
             r->reap(r);
     }
@@ -332,6 +333,18 @@ static void reap_tick(uv_timer_t *t)
         uv_timer_stop(&reap_timer);
         reap_timer_on = 0;
     }
+}
+
+static void reaper_on(void)
+{
+    tab.reapable++;
+    if (reap_timer_on)
+        return;
+    if (!reap_timer.loop)
+        uv_timer_init(the_loop, &reap_timer);
+    uv_timer_start(&reap_timer, reap_tick, 20, 20);
+    uv_unref((uv_handle_t *)&reap_timer);
+    reap_timer_on = 1;
 }
 
 int64_t nos_io_handle_add(nos_io_res_t *r)
@@ -358,17 +371,16 @@ int64_t nos_io_handle_add(nos_io_res_t *r)
     tab.s[i].next_free = 0;
     tab.live++;
     r->handle = ((int64_t)tab.s[i].gen << SLOT_BITS) | (int64_t)(i + 1);
-    if (r->reap && r->owner) {
-        tab.reapable++;
-        if (!reap_timer_on) {
-            if (!reap_timer.loop)
-                uv_timer_init(the_loop, &reap_timer);
-            uv_timer_start(&reap_timer, reap_tick, 20, 20);
-            uv_unref((uv_handle_t *)&reap_timer);
-            reap_timer_on = 1;
-        }
-    }
+    if (r->reap && r->owner)
+        reaper_on();
     return r->handle;
+}
+
+void nos_io_res_set_owner(nos_io_res_t *r, nos_pid_t *owner)
+{
+    r->owner = owner;
+    if (r->reap && owner)
+        reaper_on();
 }
 
 static int64_t slot_of(int64_t h)
