@@ -49,6 +49,7 @@ typedef struct parser {
     int pos;
     uint32_t prev_end;    /* end offset of the last consumed token */
     int depth;
+    bool depth_reported;  /* the "too deep" error is given once */
     int spec;             /* > 0 while speculating */
     bool spec_failed;
     bool panic;           /* an error was reported; quiet until resync */
@@ -204,8 +205,11 @@ static void error_at(parser_t *p, span_t sp, const char *fmt, ...) {
     }
     if (p->panic) return;
     p->panic = true;
-    if (over_limit(p)) {
+    if (over_limit(p)) { /* counted, not recorded */
+        bool was = p->d->suppress;
+        p->d->suppress = true;
         diag_error(p->d, sp, "too many errors");
+        p->d->suppress = was;
         return;
     }
     char buf[1024];
@@ -253,9 +257,21 @@ static bool spec_end(parser_t *p, mark_t m, bool keep) {
     return ok;
 }
 
+/*
+ * Counts one level of nesting; false (and an error, reported once per file:
+ * one deep construct would otherwise report at every level it unwinds
+ * through) when PARSE_MAX_DEPTH is reached.
+ */
 static bool enter(parser_t *p) {
     if (p->depth >= PARSE_MAX_DEPTH) {
-        error_at(p, cur(p)->span, "nesting is too deep (more than %d levels)", PARSE_MAX_DEPTH);
+        if (p->spec) {
+            p->spec_failed = true;
+        } else if (!p->depth_reported) {
+            error_at(p, cur(p)->span, "nesting is too deep (more than %d levels)", PARSE_MAX_DEPTH);
+            p->depth_reported = true;
+        } else {
+            p->panic = true;
+        }
         return false;
     }
     p->depth++;
