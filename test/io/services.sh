@@ -69,10 +69,19 @@ pg_start() {
             --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 -N" \
             >"$DIR/pg/initdb.log" 2>&1 || { cat "$DIR/pg/initdb.log" >&2; return 1; }
         rm -f "$DIR/pg/pwfile"
+        # A self-signed certificate, so that sslmode=require connections work too.
+        if command -v openssl >/dev/null; then
+            openssl req -new -x509 -days 3650 -nodes -subj /CN=localhost \
+                -keyout "$DIR/pg/data/server.key" -out "$DIR/pg/data/server.crt" >/dev/null 2>&1 &&
+                chmod 600 "$DIR/pg/data/server.key" &&
+                { [ "$(id -u)" -ne 0 ] || chown postgres: "$DIR/pg/data/server.key" "$DIR/pg/data/server.crt"; }
+        fi
     fi
+    local ssl=""
+    [ -f "$DIR/pg/data/server.key" ] && ssl="-c ssl=on"
     as_owner "'$bin/pg_ctl' -D '$DIR/pg/data' -l '$DIR/pg/log' -w -t 30 -o \
         \"-c listen_addresses=localhost -p $PGPORT -k '$DIR/pg' -c fsync=off \
-          -c full_page_writes=off -c synchronous_commit=off -c max_connections=300\" start" \
+          -c full_page_writes=off -c synchronous_commit=off -c max_connections=300 $ssl\" start" \
         >/dev/null 2>&1 || { tail -20 "$DIR/pg/log" >&2; return 1; }
     pg_ready || { echo "services: PostgreSQL did not come up" >&2; return 1; }
     echo "services: PostgreSQL on localhost:$PGPORT (user postgres, password postgres)"
