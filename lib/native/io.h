@@ -132,6 +132,7 @@ struct nos_io_res {
      * way if reap_any_death is set: release everything. */
     void (*reap)(nos_io_res_t *r);
     int reap_any_death;
+    int dead_seen;              /* the reaper saw the owner dead once already */
 };
 
 /* Allocate a resource object (uncollectable, zeroed). Reactor thread. */

@@ -323,10 +323,18 @@ static void reap_tick(uv_timer_t *t)
             continue;
         reapable++;
         nos_pid_t *p = r->owner;
-        if ((r->reap_any_death ||
-             (atomic_load_explicit(&p->flags, memory_order_acquire) & NOS_PF_KILLED)) &&
-            atomic_load_explicit(&p->state, memory_order_acquire) == NOS_P_DEAD)
+        if (atomic_load_explicit(&p->state, memory_order_acquire) != NOS_P_DEAD)
+            continue;
+        if (atomic_load_explicit(&p->flags, memory_order_acquire) & NOS_PF_KILLED) {
             r->reap(r);
+        } else if (r->reap_any_death) {
+            /* A process may post its last request (Server.respond) and end at once: the
+             * request is processed before the next tick, so wait for a second look. */
+            if (r->dead_seen)
+                r->reap(r);
+            else
+                r->dead_seen = 1;
+        }
     }
     tab.reapable = reapable;
     if (reapable == 0) {
