@@ -999,6 +999,23 @@ static LLVMValueRef builtin_call(cg_t *g, expr_t *e) {
         const char *s = ty_str(g->tc, t0);
         return cg_str_const(g, s, strlen(s));
     }
+    if (strcmp(n, "tagOf") == 0) {
+        /* The constructor's name for a variant value, "" for anything else. */
+        LLVMValueRef v = bi_arg(g, e, 0, &t0);
+        ty_t *tt = ty_prune(t0);
+        type_decl_t *td = tt->kind == TY_CON ? tt->con->decl : NULL;
+        if (!td || td->is_record) return cg_str_const(g, "", 0);
+        LLVMValueRef *names = xmalloc(sizeof(LLVMValueRef) * (size_t)td->nctors);
+        for (int k = 0; k < td->nctors; k++) names[k] = cg_str_const(g, td->ctors[k].name, strlen(td->ctors[k].name));
+        LLVMValueRef arr = LLVMConstArray2(g->ptr, names, (uint64_t)td->nctors);
+        free(names);
+        LLVMValueRef ga = LLVMAddGlobal(g->mod, LLVMTypeOf(arr), ".tags");
+        LLVMSetInitializer(ga, arr);
+        LLVMSetGlobalConstant(ga, 1);
+        LLVMSetLinkage(ga, LLVMPrivateLinkage);
+        LLVMValueRef tag = LLVMBuildLoad2(g->b, g->i64, v, "");
+        return LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, ga, &tag, 1, ""), "");
+    }
     if (strcmp(n, "convert") == 0) {
         LLVMValueRef v = bi_arg(g, e, 0, &t0);
         return convert(g, v, cg_prim(t0), cg_prim(rty));

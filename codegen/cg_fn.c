@@ -259,7 +259,14 @@ static void emit_instance(cg_t *g, instance_t *in) {
     }
     free(vals);
     LLVMPositionBuilderAtEnd(g->b, fail);
-    cg_noreturn_call(g, "nos_err_match", NULL, NULL, 0);
+    if (fn->kind == FK_TOP || fn->kind == FK_LOCAL) {
+        const char *nm = fn->name ? fn->name : "?";
+        LLVMValueRef name = cg_str_const(g, nm, strlen(nm));
+        LLVMTypeRef pt[] = {g->ptr};
+        cg_noreturn_call(g, "nos_err_no_clause", pt, &name, 1);
+    } else {
+        cg_noreturn_call(g, "nos_err_match", NULL, NULL, 0);
+    }
     /* Close any block left open (dead code after returns). */
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb)) {
         if (!LLVMGetBasicBlockTerminator(bb)) {

@@ -99,7 +99,8 @@ LLVMValueRef cg_rt(cg_t *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *para
     LLVMTypeRef ft = LLVMFunctionType(ret, params, (unsigned)n, 0);
     LLVMValueRef f = LLVMGetNamedFunction(g->mod, name);
     if (!f) f = LLVMAddFunction(g->mod, name, ft);
-    cg_rtfn_t e = {name, ft, f};
+    /* Keep our own copy: callers may pass names built in temporary buffers. */
+    cg_rtfn_t e = {arena_strndup(g->p->arena, name, strlen(name)), ft, f};
     vec_push(&g->rtfns, e);
     if (fnty) *fnty = ft;
     return f;

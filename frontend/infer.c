@@ -32,9 +32,12 @@ bool infer_unify(infer_t *I, span_t at, ty_t *expected, ty_t *found) {
     /* Remember printable forms before unification changes them. */
     const char *es = ty_str(I->tc, e0), *fs = ty_str(I->tc, f0);
     if (ty_unify(I->tc, expected, found, &why)) return true;
-    if (why) {
+    /* A numeric literal meeting another type reads best as a mismatch with Int. */
+    if (e0->kind == TY_VAR && (e0->traits & TR_NUM)) es = "Int";
+    if (f0->kind == TY_VAR && (f0->traits & TR_NUM)) fs = "Int";
+    if (why && strcmp(why, "Num") != 0) {
         ty_t *concrete = ty_is_var(e0) ? f0 : e0;
-        diag_error(I->d, at, "%s does not implement %s", ty_str(I->tc, concrete), why);
+        diag_error(I->d, at, "type mismatch: %s does not implement %s", ty_str(I->tc, concrete), why);
     } else {
         diag_error(I->d, at, "type mismatch: expected %s, found %s", es, fs);
     }
@@ -685,7 +688,7 @@ static void report_no_candidate(infer_t *I, span_t at, sym_t name, fn_info_t **c
     for (int i = 0; i < ncands; i++) {
         int map[64];
         bool u;
-        if (cands[i]->arity <= 64 && shape_map(cands[i], sh, map, &u)) {
+        if (cands[i]->arity <= 64 && shape_map(cands[i], sh, map, &u) && !u) {
             shape_ok = cands[i];
             break;
         }
@@ -1465,7 +1468,9 @@ static ty_t *infer_call(infer_t *I, expr_t *e, ty_t *expected) {
                 e->has_parens = true;
                 return infer_ctor(I, e, expected);
             }
-            diag_error(I->d, callee->span, "unknown variable '%s' (no function or value of this name)", callee->name);
+            diag_error(I->d, callee->span, "unknown function '%s'", callee->name);
+            diag_note(I->d, callee->span, "unknown variable '%s': no function or value of this name is in scope",
+                      callee->name);
             for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
             return ty_var(I->tc);
         }

@@ -172,8 +172,16 @@ nos_str_t *nos_exc_message(const nos_type_t *t, nos_val_t v)
 }
 
 /* assert(c, msg) with a String message: "Assertion failed: <msg>". */
+/* A function was called with arguments no clause of it matches. */
+void nos_err_no_clause(nos_str_t *fname)
+{
+    nos__throw_kind("Panic", nos_str_fmt("No clause matched for function '%s'", fname->data));
+}
+
 void nos_err_assert_str(nos_str_t *msg)
 {
+    if (!msg)
+        nos__throw_kind("Panic", nos_str_cstr("Assertion failed"));
     nos__sb_t b;
     nos__sb_init(&b, msg->len + 20);
     nos__sb_adds(&b, "Assertion failed: ");

@@ -215,6 +215,7 @@ _Noreturn void nos_err_index(int64_t i, int64_t len);         /* IndexOutOfBound
 _Noreturn void nos_err_assert(const char *msg);               /* ("Panic", "Assertion failed...") */
 _Noreturn void nos_err_assert_eq(const nos_type_t *t, nos_val_t a, nos_val_t b);
 _Noreturn void nos_panic(nos_str_t *msg);
+_Noreturn void nos_err_no_clause(nos_str_t *fname);           /* No clause matched for function 'f' */
 _Noreturn void nos_err_pow_negative(void);
 
 /* The message printed for an uncaught exception (what follows "Runtime error: "). */
