@@ -195,6 +195,7 @@ static void do_spawn(exec_op_t *op)
         nos_io_fail(&op->r.base, KIND, "Failed to execute %s: %s", op->cmd->data, uv_strerror(rc));
         return;
     }
+    x->rs_out.unbounded = x->rs_err.unbounded = op->what == X_RUN;
     nos_io_rs_init(&x->rs_out, (uv_stream_t *)&x->out, KIND, "eof");
     nos_io_rs_init(&x->rs_err, (uv_stream_t *)&x->err, KIND, "eof");
     if (op->what == X_RUN) {

@@ -201,6 +201,7 @@ typedef struct nos_io_rstream {
     nos_io_queue_t waiters;
     void (*on_eof)(struct nos_io_rstream *rs);   /* optional: called once at end of stream */
     void *owner;                /* for on_eof */
+    int unbounded;              /* read everything (Exec.run collects the whole output) */
 } nos_io_rstream_t;
 
 enum { NOS_RS_READ, NOS_RS_LINE };

@@ -18,7 +18,7 @@ static void rs_flow(nos_io_rstream_t *rs)
 {
     if (rs->closed || rs->eof || rs->err)
         return;
-    if (rs->buf.len >= RS_HIGH) {
+    if (rs->buf.len >= RS_HIGH && !rs->unbounded) {
         if (rs->reading) {
             uv_read_stop(rs->s);
             rs->reading = 0;

@@ -319,6 +319,13 @@ static void connect_failed(pg_res_t *r, const char *msg)
     op_complete(op);
 }
 
+/* NOTICE messages (e.g. "table does not exist, skipping") are not printed. */
+static void ignore_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
 static void connect_step(pg_res_t *r, PostgresPollingStatusType st)
 {
     int rc = 0;
@@ -335,6 +342,7 @@ static void connect_step(pg_res_t *r, PostgresPollingStatusType st)
         r->connecting = 0;
         uv_timer_stop(&r->ctimer);
         PQsetnonblocking(r->conn, 1);
+        PQsetNoticeProcessor(r->conn, ignore_notice, NULL);
         op->ires = nos_io_handle_add(&r->res);
         op_complete(op);
         run_next(r);
@@ -1142,6 +1150,37 @@ static void enc_array(nos__sb_t *b, const nos_type_t *elem, nos_list_t *l, Oid *
     }
 }
 
+/* The OID a value of type t is sent as (0: let the server decide). */
+static Oid type_oid(const nos_type_t *t)
+{
+    switch (t->kind) {
+    case NT_INT: case NT_I8: case NT_I16: case NT_I32: case NT_U8: case NT_U16: case NT_U32:
+        return OID_INT8;
+    case NT_U64: case NT_BIGINT: case NT_DECIMAL:
+        return OID_NUMERIC;
+    case NT_FLOAT:
+        return OID_FLOAT8;
+    case NT_F32:
+        return OID_FLOAT4;
+    case NT_BOOL:
+        return OID_BOOL;
+    case NT_CHAR: case NT_STRING:
+        return OID_TEXT;
+    case NT_LIST:
+        switch (type_oid(t->elems[0])) {
+        case OID_INT8: return OID_INT8ARR;
+        case OID_FLOAT8: return OID_FLOAT8ARR;
+        case OID_BOOL: return OID_BOOLARR;
+        case OID_TEXT: return OID_TEXTARR;
+        default: return 0;
+        }
+    case NT_VARIANT:
+        return is_option(t) ? type_oid(t->ctors[0].fields[0]) : 0;
+    default:
+        return 0;
+    }
+}
+
 static void enc_float(nos__sb_t *b, double d)
 {
     if (isnan(d))
@@ -1219,8 +1258,9 @@ static void enc_scalar(nos__sb_t *b, const nos_type_t *t, nos_val_t v, Oid *oid,
         if (is_option(t)) {
             nos_variant_t *o = (nos_variant_t *)(uintptr_t)v;
             if (o->tag != NOS_TAG_SOME) {
+                /* None: NULL, typed as Some's type would be. */
                 *null = true;
-                *oid = 0;
+                *oid = type_oid(t->ctors[0].fields[0]);
                 return;
             }
             enc_scalar(b, t->ctors[0].fields[0], o->fields[0], oid, null, ok);

@@ -3,7 +3,7 @@
 #
 #   test/io/services.sh start    PostgreSQL on localhost:5432 (user postgres, password postgres,
 #                                as the reference's tests hard-code) in a throwaway cluster, and
-#                                a local HTTP server (python3 -m http.server) for client tests
+#                                a local HTTP server (python3's http.server) for client tests
 #   test/io/services.sh stop     stop both and delete the cluster
 #   test/io/services.sh status
 #
@@ -111,8 +111,19 @@ http_start() {
     printf 'Hello, World!\n' > "$DIR/www/hello.txt"
     local port
     for port in $HTTP_PORT $((HTTP_PORT + 1)) $((HTTP_PORT + 2)) $((HTTP_PORT + 3)); do
-        (cd "$DIR/www" && exec python3 -m http.server "$port" --bind 127.0.0.1 \
-            >"$DIR/http.log" 2>&1) &
+        # python3 -m http.server, with a listen backlog that takes 100 parallel clients
+        # (the module's default of 5 makes the kernel drop connections) and no access log.
+        python3 -c '
+import functools, http.server, sys
+class Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 1024
+    daemon_threads = True
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+Server(("127.0.0.1", int(sys.argv[1])),
+       functools.partial(Handler, directory=sys.argv[2])).serve_forever()
+' "$port" "$DIR/www" >"$DIR/http.log" 2>&1 &
         echo $! > "$DIR/http.pid"
         echo "http://127.0.0.1:$port" > "$DIR/http_url"
         for _ in $(seq 1 50); do
