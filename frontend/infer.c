@@ -1755,6 +1755,18 @@ static ty_t *infer_binop(infer_t *I, expr_t *e) {
             diag_error(I->d, e->span, "String does not implement Num; use ++ to join strings");
             return c->t_string;
         }
+        /* A concrete non-numeric operand: say that, rather than a mismatch with the other side. */
+        {
+            const char *failed = NULL;
+            if (l->kind != TY_VAR && !ty_has_traits(c, l, TR_NUM, &failed)) {
+                require(I, e->lhs->span, l, TR_NUM);
+                return rt;
+            }
+            if (rr->kind != TY_VAR && !ty_has_traits(c, rr, TR_NUM, &failed)) {
+                require(I, e->rhs->span, rr, TR_NUM);
+                return lt;
+            }
+        }
         if (!infer_unify(I, e->span, lt, rt)) return lt;
         require(I, e->span, lt, TR_NUM);
         return lt;

@@ -171,6 +171,8 @@ nos_str_t *nos_show(const nos_type_t *t, nos_val_t v);         /* display format
 nos_str_t *nos_show_result(const nos_type_t *t, nos_val_t v);  /* result display of main's value */
 void nos_print(const nos_type_t *t, nos_val_t v);              /* print: display, no newline */
 void nos_print_result(const nos_type_t *t, nos_val_t v);       /* main's result + newline; not Unit */
+void nos_flush_stdout(void);
+void nos_flush_stderr(void);
 /* Partly dynamic types (rt/dyn.c): Any (NT_DYN) in a pattern type matches any type there. */
 bool nos_type_matches(const nos_type_t *pat, const nos_type_t *act);
 nos_val_t nos_dyn_coerce(const nos_type_t *pat, const nos_type_t *act, nos_val_t v);

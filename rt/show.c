@@ -408,6 +408,17 @@ nos_str_t *nos_show_result(const nos_type_t *t, nos_val_t v)
     return nos__sb_finish(&b);
 }
 
+/* flushStdout() / flushStderr() */
+void nos_flush_stdout(void)
+{
+    fflush(stdout);
+}
+
+void nos_flush_stderr(void)
+{
+    fflush(stderr);
+}
+
 /* main's result as the program prints it: result display and a newline; nothing for Unit. */
 void nos_print_result(const nos_type_t *t, nos_val_t v)
 {
@@ -448,12 +459,14 @@ void nos_println(const nos_type_t *t, nos_val_t v)
 
 void nos_eprint(const nos_type_t *t, nos_val_t v)
 {
+    fflush(stdout); /* keep the order of stdout and stderr lines when both go to one place */
     emit(stderr, t, v, false);
     fflush(stderr);
 }
 
 void nos_eprintln(const nos_type_t *t, nos_val_t v)
 {
+    fflush(stdout);
     emit(stderr, t, v, true);
     fflush(stderr);
 }
