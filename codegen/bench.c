@@ -934,6 +934,19 @@ static void jside(FILE *f, const row_t *r, const side_t *sd, const char *ind) {
     json_write_str(f, median_line(sd));
 }
 
+/* The 1-minute load average, or NAN. */
+static double loadavg(void) {
+    double l = NAN;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = NAN;
+        fclose(f);
+    }
+    return l;
+}
+
+static double load_at_start;
+
 static bool write_json(const char *path, row_t *rows, int nrows) {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -950,6 +963,10 @@ static bool write_json(const char *path, row_t *rows, int nrows) {
     char sys[400];
     snprintf(sys, sizeof sys, "%s %s %s", u.sysname, u.release, u.machine);
     json_write_str(f, sys);
+    fputs(", \"loadavg_start\": ", f);
+    jnum(f, load_at_start);
+    fputs(", \"loadavg_end\": ", f);
+    jnum(f, loadavg());
     fputs("},\n  \"benchmarks\": [", f);
     for (int i = 0; i < nrows; i++) {
         const row_t *r = &rows[i];
@@ -1243,6 +1260,12 @@ int bench_main(int argc, char **argv) {
     }
     cfg.tty = isatty(2);
     progress_total = nrows;
+    load_at_start = loadavg();
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (load_at_start > 0.5 * (double)ncpu)
+        fprintf(stderr, "nostos bench: note: the machine is busy (load average %.1f on %ld CPUs); "
+                        "absolute figures will be noisy, the pair-by-pair ratios less so\n",
+                load_at_start, ncpu);
     if (!bench_run_init(cfg.tmp))
         fprintf(stderr, "nostos bench: warning: no C compiler for the measuring runner; peak RSS figures "
                         "include this process's own (about 50 MiB)\n");
