@@ -319,10 +319,13 @@ static void reap_tick(uv_timer_t *t)
     int64_t reapable = 0;
     for (uint32_t i = 0; i < tab.n; i++) {
         nos_io_res_t *r = tab.s[i].r;
-        if (!r || !r->reap || r->closing || !r->owner)
+        if (!r || !r->reap || r->closing)
+            continue;
+        /* The owner of a request may be set by the process that took it (server.c). */
+        nos_pid_t *p = __atomic_load_n(&r->owner, __ATOMIC_ACQUIRE);
+        if (!p)
             continue;
         reapable++;
-        nos_pid_t *p = r->owner;
         if (atomic_load_explicit(&p->state, memory_order_acquire) != NOS_P_DEAD)
             continue;
         if (atomic_load_explicit(&p->flags, memory_order_acquire) & NOS_PF_KILLED) {

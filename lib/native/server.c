@@ -21,6 +21,7 @@
 #endif
 #include <ctype.h>
 #include <http_parser.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,10 +69,18 @@ struct server_res {
     nos_io_res_t res;
     uv_tcp_t tcp;
     nos_io_queue_t waiters;     /* Server.accept ops */
-    nos_list_t *ready, *ready_tail;   /* requests nobody has accepted yet (GC cells) */
+    /* Requests nobody has accepted yet: GC cells whose heads are (record, req_res_t *)
+     * pairs. Shared with processes under srv_lock, so that Server.accept takes a waiting
+     * request without a trip through the reactor. */
+    nos_list_t *ready, *ready_tail;
     conn_t *conns;
     int closed;
+    server_res_t *live_next;    /* the list of servers processes may look up (srv_lock) */
 };
+
+/* Guards every server's ready list and the list of live servers. Any thread. */
+static pthread_mutex_t srv_lock = PTHREAD_MUTEX_INITIALIZER;
+static server_res_t *live_servers;
 
 static http_parser_settings settings;
 
@@ -293,12 +302,32 @@ static void server_offer(server_res_t *s, nos_val_t *request)
         nos_io_finish(w);
         return;
     }
-    nos_list_t *cell = nos_list_cons((nos_val_t)(uintptr_t)request, NULL);
+    req_res_t *rq = (req_res_t *)nos_io_handle_get((int64_t)request[0], NOS_RES_HTTPREQ);
+    nos_val_t *entry = nos_tuple2((nos_val_t)(uintptr_t)request, (nos_val_t)(uintptr_t)rq);
+    nos_list_t *cell = nos_list_cons((nos_val_t)(uintptr_t)entry, NULL);
+    pthread_mutex_lock(&srv_lock);
     if (s->ready_tail)
         s->ready_tail->tail = cell;
     else
         s->ready = cell;
     s->ready_tail = cell;
+    pthread_mutex_unlock(&srv_lock);
+}
+
+/* Take the oldest waiting request of s (srv_lock held); the caller becomes its owner. */
+static nos_val_t *ready_pop_locked(server_res_t *s, nos_pid_t *taker)
+{
+    nos_list_t *cell = s->ready;
+    if (!cell)
+        return NULL;
+    s->ready = cell->tail;
+    if (!s->ready)
+        s->ready_tail = NULL;
+    nos_val_t *entry = (nos_val_t *)(uintptr_t)cell->head;
+    req_res_t *rq = (req_res_t *)(uintptr_t)entry[1];
+    if (rq)
+        __atomic_store_n(&rq->res.owner, taker, __ATOMIC_RELEASE);
+    return (nos_val_t *)(uintptr_t)entry[0];
 }
 
 /* ---- http_parser callbacks ------------------------------------------------------------------- */
@@ -614,6 +643,33 @@ static void server_maybe_free(server_res_t *s)
         nos_io_res_free(s);
 }
 
+static void live_remove(server_res_t *s)
+{
+    pthread_mutex_lock(&srv_lock);
+    for (server_res_t **pp = &live_servers; *pp; pp = &(*pp)->live_next)
+        if (*pp == s) {
+            *pp = s->live_next;
+            break;
+        }
+    nos_list_t *ready = s->ready;
+    s->ready = s->ready_tail = NULL;
+    pthread_mutex_unlock(&srv_lock);
+    /* Requests nobody accepted: their connections go, and so do their ids. */
+    for (; ready; ready = ready->tail) {
+        nos_val_t *entry = (nos_val_t *)(uintptr_t)ready->head;
+        req_res_t *rq = (req_res_t *)(uintptr_t)entry[1];
+        if (!rq)
+            continue;
+        conn_t *c = rq->conn;
+        nos_io_handle_remove(rq->res.handle);
+        if (c && c->active == rq)
+            c->active = NULL;
+        nos_io_res_free(rq);
+        if (c)
+            conn_close(c);
+    }
+}
+
 static void server_close(server_res_t *s)
 {
     if (s->closed)
@@ -622,7 +678,7 @@ static void server_close(server_res_t *s)
     s->res.closing = 1;
     nos_io_handle_remove(s->res.handle);
     nos_io_queue_fail_all(&s->waiters, KIND, "Server closed");
-    s->ready = s->ready_tail = NULL;
+    live_remove(s);
     /* Idle connections go now; one with a request in flight after its response. */
     conn_t *c = s->conns;
     while (c) {
@@ -689,6 +745,10 @@ static void start_bind(uv_loop_t *loop, nos_io_op_t *base)
         return;
     }
     op->h = nos_io_handle_add(&s->res);
+    pthread_mutex_lock(&srv_lock);
+    s->live_next = live_servers;
+    live_servers = s;
+    pthread_mutex_unlock(&srv_lock);
     nos_io_finish(base);
 }
 
@@ -701,15 +761,10 @@ static void start_accept(uv_loop_t *loop, nos_io_op_t *base)
         nos_io_fail(base, KIND, "Server closed or invalid server handle");
         return;
     }
-    if (s->ready) {
-        nos_list_t *cell = s->ready;
-        s->ready = cell->tail;
-        if (!s->ready)
-            s->ready_tail = NULL;
-        op->request = (nos_val_t *)(uintptr_t)cell->head;
-        req_res_t *rq = (req_res_t *)nos_io_handle_get((int64_t)op->request[0], NOS_RES_HTTPREQ);
-        if (rq)
-            nos_io_res_set_owner(&rq->res, base->pid);
+    pthread_mutex_lock(&srv_lock);
+    op->request = ready_pop_locked(s, base->pid);
+    pthread_mutex_unlock(&srv_lock);
+    if (op->request) {
         nos_io_finish(base);
         return;
     }
@@ -745,6 +800,20 @@ int64_t nos_server_bind(int64_t port)
 
 nos_val_t *nos_server_accept(int64_t h)
 {
+    /* Fast path: a request is already waiting. */
+    nos__worker_t *w = nos__w();
+    if (w && w->cur && !w->on_sys) {
+        nos_val_t *request = NULL;
+        pthread_mutex_lock(&srv_lock);
+        for (server_res_t *s = live_servers; s; s = s->live_next)
+            if (s->res.handle == h && !s->closed) {
+                request = ready_pop_locked(s, w->cur);
+                break;
+            }
+        pthread_mutex_unlock(&srv_lock);
+        if (request)
+            return request;
+    }
     accept_op_t *op = nos_io_op_new(sizeof *op);
     op->h = h;
     nos_io_run(&op->base, start_accept);
