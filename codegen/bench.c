@@ -825,7 +825,7 @@ static void print_row(const row_t *r) {
 }
 
 static void print_table(row_t *rows, int nrows) {
-    printf("\n%-22s %-12s %10s  %-6s %10s  %8s  %-6s %10s %10s\n", "benchmark", "metric", "nostos", "peer",
+    printf("\n%-22s %-16s %10s  %-6s %10s  %8s  %-6s %10s %10s\n", "benchmark", "metric", "nostos", "peer",
            "peer", "ratio", "", "wall ms", "peak RSS");
     for (int i = 0; i < nrows; i++) {
         const row_t *r = &rows[i];
@@ -833,14 +833,14 @@ static void print_table(row_t *rows, int nrows) {
         char metric[64];
         snprintf(metric, sizeof metric, "%s%s", metric_name(r->b), r->b->higher ? " (hi)" : "");
         if (strcmp(r->status, "ok") != 0) {
-            printf("%-22s %-12s %10s  %s\n", r->name, metric, r->status, r->reason ? r->reason : "");
+            printf("%-22s %-16s %10s  %s\n", r->name, metric, r->status, r->reason ? r->reason : "");
             continue;
         }
         stats_t m = side_stats(&r->nos, pick_metric);
         const char *wall = fmt_num(d, sizeof d, side_stats(&r->nos, pick_wall).med);
         const char *rss = fmt_rss(e, sizeof e, side_stats(&r->nos, pick_rss).med);
         if (r->npeers == 0) {
-            printf("%-22s %-12s %10s  %-6s %10s  %8s  %-6s %10s %10s\n", r->name, metric, fmt_num(a, sizeof a, m.med),
+            printf("%-22s %-16s %10s  %-6s %10s  %8s  %-6s %10s %10s\n", r->name, metric, fmt_num(a, sizeof a, m.med),
                    "", "", "", "", wall, rss);
             continue;
         }
@@ -853,11 +853,11 @@ static void print_table(row_t *rows, int nrows) {
             char ratio[40];
             snprintf(ratio, sizeof ratio, "%sx", fmt_num(c, sizeof c, rs.med));
             if (k == 0)
-                printf("%-22s %-12s %10s  %-6s %10s  %8s  %-6s %10s %10s\n", r->name, metric,
+                printf("%-22s %-16s %10s  %-6s %10s  %8s  %-6s %10s %10s\n", r->name, metric,
                        fmt_num(a, sizeof a, m.med), sd->label, sd->n ? fmt_num(b, sizeof b, pm.med) : "failed",
                        sd->n ? ratio : "-", verdict, wall, rss);
             else
-                printf("%-22s %-12s %10s  %-6s %10s  %8s  %-6s\n", "", "", "", sd->label,
+                printf("%-22s %-16s %10s  %-6s %10s  %8s  %-6s\n", "", "", "", sd->label,
                        sd->n ? fmt_num(b, sizeof b, pm.med) : "failed", sd->n ? ratio : "-", verdict);
         }
     }
@@ -946,6 +946,13 @@ static double loadavg(void) {
 }
 
 static double load_at_start;
+static double suite_start_ms;
+
+static double mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static bool write_json(const char *path, row_t *rows, int nrows) {
     FILE *f = fopen(path, "w");
@@ -967,7 +974,9 @@ static bool write_json(const char *path, row_t *rows, int nrows) {
     jnum(f, load_at_start);
     fputs(", \"loadavg_end\": ", f);
     jnum(f, loadavg());
-    fputs("},\n  \"benchmarks\": [", f);
+    fputs("},\n  \"elapsed_s\": ", f);
+    jnum(f, (mono_ms() - suite_start_ms) / 1e3);
+    fputs(",\n  \"benchmarks\": [", f);
     for (int i = 0; i < nrows; i++) {
         const row_t *r = &rows[i];
         fputs(i ? ",\n    {\n" : "\n    {\n", f);
@@ -1045,7 +1054,7 @@ static int compare_baseline(const char *path, row_t *rows, int nrows) {
     int regressions = 0;
     printf("\nAgainst baseline %s (threshold %.0f%%, judged by %s):\n", path, cfg.threshold,
            cfg.by_ratio ? "the ratio to the first peer" : "the Nostos figure");
-    printf("%-22s %-12s %10s %10s %8s   %8s %8s\n", "benchmark", "metric", "baseline", "now", "change",
+    printf("%-22s %-16s %10s %10s %8s   %8s %8s\n", "benchmark", "metric", "baseline", "now", "change",
            "ratio was", "ratio now");
     for (int i = 0; i < nrows; i++) {
         const row_t *r = &rows[i];
@@ -1075,7 +1084,7 @@ static int compare_baseline(const char *path, row_t *rows, int nrows) {
         char s1[32], s2[32], s3[32], s4[32], ch[32];
         if (isnan(change)) snprintf(ch, sizeof ch, "-");
         else snprintf(ch, sizeof ch, "%+.1f%%", change);
-        printf("%-22s %-12s %10s %10s %8s   %8s %8s%s\n", r->name, metric_name(r->b), fmt_num(s1, sizeof s1, was),
+        printf("%-22s %-16s %10s %10s %8s   %8s %8s%s\n", r->name, metric_name(r->b), fmt_num(s1, sizeof s1, was),
                fmt_num(s2, sizeof s2, now), ch, fmt_num(s3, sizeof s3, rwas), fmt_num(s4, sizeof s4, rnow),
                worse ? "  REGRESSION" : "");
     }
@@ -1235,7 +1244,7 @@ int bench_main(int argc, char **argv) {
     if (cfg.list) {
         for (int i = 0; i < nrows; i++) {
             const bench_t *b = rows[i].b;
-            printf("%-24s %-12s %s", rows[i].name, metric_name(b), b->file);
+            printf("%-24s %-16s %s", rows[i].name, metric_name(b), b->file);
             for (int k = 0; k < b->npeers; k++) printf("  [%s]", b->peers[k].label);
             printf("\n");
         }
@@ -1261,6 +1270,7 @@ int bench_main(int argc, char **argv) {
     cfg.tty = isatty(2);
     progress_total = nrows;
     load_at_start = loadavg();
+    suite_start_ms = mono_ms();
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (load_at_start > 0.5 * (double)ncpu)
         fprintf(stderr, "nostos bench: note: the machine is busy (load average %.1f on %ld CPUs); "
@@ -1319,6 +1329,7 @@ int bench_main(int argc, char **argv) {
     if (cur && cur->teardown && cur_ok) run_hook(cur, cur->teardown, NULL);
 
     print_table(rows, nrows);
+    printf("%d row%s in %.0f s\n", nrows, nrows > 1 ? "s" : "", (mono_ms() - suite_start_ms) / 1e3);
     char *defpath = default_json_path();
     if (write_json(defpath, rows, nrows)) printf("results: %s\n", defpath);
     if (cfg.save) {
