@@ -62,12 +62,17 @@ span_t span_join(span_t a, span_t b) {
 
 static void add(diag_t *d, diag_level_t lv, span_t at, const char *fmt, va_list ap) {
     if (lv == DIAG_ERROR) {
-        d->nerrors++;
-        if (d->suppress) return;
+        if (d->suppress) {
+            d->nerrors++;
+            return;
+        }
         int errs = 0;
         for (int i = 0; i < d->items.len; i++)
             if (d->items.items[i].level == DIAG_ERROR) errs++;
-        if (errs >= d->max_errors) return;
+        if (errs >= d->max_errors) {
+            d->nerrors++;
+            return;
+        }
     } else if (d->suppress) {
         return;
     }
@@ -80,6 +85,7 @@ static void add(diag_t *d, diag_level_t lv, span_t at, const char *fmt, va_list 
             strcmp(o->msg, buf) == 0)
             return;
     }
+    if (lv == DIAG_ERROR) d->nerrors++;
     diagnostic_t g = {lv, at, xstrdup(buf)};
     vec_push(&d->items, g);
 }

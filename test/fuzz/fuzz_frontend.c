@@ -1,7 +1,10 @@
 /*
  * fuzz_frontend.c - a mutation fuzzer for the compiler frontend.
  *
- *   fuzz_frontend [-n MUTANTS] [-s SEED] [-S SECONDS] [-q] FILE.nos...
+ *   fuzz_frontend [-n MUTANTS] [-s SEED] [-S SECONDS] [-q] [-P] FILE.nos...
+ *
+ * Every input goes through lexing, parsing and (unless -P) name resolution
+ * and type inference with the standard library, as `nostos check` does.
  *
  * Every file is run once as it is and then MUTANTS times mutated (default
  * 100) with a seeded PRNG: truncations, deleted, duplicated and swapped byte
@@ -18,6 +21,7 @@
  */
 #include "ast.h"
 #include "diag.h"
+#include "frontend.h"
 #include "lexer.h"
 #include "parser.h"
 #include "util.h"
@@ -35,6 +39,7 @@
 /* ---- the input being run, for the crash report ------------------------------------- */
 
 static const char *g_cur;
+static bool g_no_sema; /* -P: lexing and parsing only */
 static size_t g_cur_len;
 
 static void save_current(void) {
@@ -209,7 +214,26 @@ static void run_frontend(const char *text, size_t len) {
     for (int i = 0; m && i < m->nitems; i++) walk_item(&c, m->items[i]);
     ast_dump(g_sink, &d, m);
 
-    /* Later stages go here, e.g. resolution and inference of m. */
+    /* Resolution and type inference, with the standard library, as `nostos check` runs them. */
+    if (!g_no_sema) {
+        session_t se;
+        fe_init(&se);
+        fe_load_prelude(&se);
+        fe_add_source(&se, "fuzz.nos", text, len, "");
+        fe_check(&se);
+        for (int i = 0; i < se.diag.items.len; i++) {
+            span_t sp = se.diag.items.items[i].span;
+            source_t *src = diag_file(&se.diag, sp.file);
+            if (src && (sp.start > src->len || sp.end > src->len || sp.start > sp.end)) {
+                fprintf(stderr, "fuzz: sema diagnostic span %u..%u outside its file (%u bytes)\n", sp.start, sp.end,
+                        src->len);
+                save_current();
+                abort();
+            }
+        }
+        diag_print(&se.diag, g_sink);
+        fe_free(&se);
+    }
 
     for (int i = 0; i < d.items.len; i++) check_span(&c, d.items.items[i].span, "diagnostic");
     g_errors += d.nerrors;
@@ -449,8 +473,9 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[first], "-s") == 0 && first + 1 < argc) seed = strtoull(argv[++first], NULL, 0);
         else if (strcmp(argv[first], "-S") == 0 && first + 1 < argc) g_slow_limit = atof(argv[++first]);
         else if (strcmp(argv[first], "-q") == 0) quiet = true;
+        else if (strcmp(argv[first], "-P") == 0) g_no_sema = true;
         else {
-            fprintf(stderr, "usage: fuzz_frontend [-n MUTANTS] [-s SEED] [-S SECONDS] [-q] FILE.nos...\n");
+            fprintf(stderr, "usage: fuzz_frontend [-n MUTANTS] [-s SEED] [-S SECONDS] [-q] [-P] FILE.nos...\n");
             return 2;
         }
     }
