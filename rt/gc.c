@@ -34,6 +34,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -113,7 +114,7 @@ static __attribute__((noinline)) void suspend_wrapper(int sig, siginfo_t *si, vo
 static void install_signal_wrappers(void)
 {
     struct sigaction sa;
-    int sus = GC_get_suspend_signal(), res = GC_get_thr_restart_signal();
+    int sus = GC_get_suspend_signal();
     if (sigaction(sus, NULL, &sa) != 0 || !(sa.sa_flags & SA_SIGINFO))
         nos__fatal("unexpected GC suspend handler");
     boehm_suspend = sa.sa_sigaction;
@@ -124,6 +125,7 @@ static void install_signal_wrappers(void)
 #endif
     sigaction(sus, &sa, NULL);
 #if !defined(NOS_ASAN)
+    int res = GC_get_thr_restart_signal();
     if (sigaction(res, NULL, &sa) == 0) {
         sa.sa_flags |= SA_ONSTACK;
         sigaction(res, &sa, NULL);
@@ -216,10 +218,115 @@ static void on_gc_event(GC_EventType e)
 
 /* ---- set-up ------------------------------------------------------------------------------------- */
 
+/* ---- collections ------------------------------------------------------------------------------------ */
+
+#if defined(NOS_TSAN)
+/*
+ * Under ThreadSanitizer a thread blocked on Boehm's allocation lock does not run signal
+ * handlers (TSan defers them to its next intercepted blocking call), so a collection that
+ * signals it while holding that lock never ends. Here collections therefore only happen at
+ * a barrier: automatic collection is disabled, and nos__gc_collect (called by the watchdog
+ * when enough was allocated, or explicitly) first waits until every worker sits in
+ * nos__gc_safepoint, in its scheduler loop, away from Boehm's lock.
+ */
+static _Atomic int gc_req, gc_at_barrier;
+static pthread_mutex_t gc_one = PTHREAD_MUTEX_INITIALIZER;
+
+static void nap(void)
+{
+    struct timespec ts = {0, 100 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static void *barrier_wait(void *unused)
+{
+    (void)unused;
+    atomic_fetch_add(&gc_at_barrier, 1);
+    while (atomic_load(&gc_req))
+        nap();
+    atomic_fetch_sub(&gc_at_barrier, 1);
+    return NULL;
+}
+
+/* Waiting in barrier_wait the worker is "blocked" for Boehm: not signalled, its stack
+ * scanned from there (it is on its pthread stack, every process it ran is suspended). */
+static void collect_locked(bool worker);
+void nos__gc_safepoint(void);
+
+static void collect_locked(bool worker)
+{
+    if (worker)
+        atomic_fetch_add(&gc_at_barrier, 1);
+    atomic_store(&gc_req, 1);
+    while (atomic_load(&gc_at_barrier) < nos__nworkers)
+        nap();
+    GC_enable();
+    GC_gcollect();
+    GC_disable();
+    atomic_store(&gc_req, 0);
+    if (worker)
+        atomic_fetch_sub(&gc_at_barrier, 1);
+    pthread_mutex_unlock(&gc_one);
+}
+
+static void *collect_sys(void *unused)
+{
+    (void)unused;
+    bool worker = nos__tls_worker != NULL;
+    while (pthread_mutex_trylock(&gc_one) != 0) {
+        if (worker)
+            nos__gc_safepoint();
+        else
+            nap();
+    }
+    collect_locked(worker);
+    return NULL;
+}
+
+/*
+ * The watchdog's share: ask for a collection when a third of the heap was allocated since
+ * the last (it is not registered with Boehm under TSan, so a worker collects, at its next
+ * scheduling point).
+ */
+static _Atomic int gc_wanted;
+
+void nos__gc_maybe_collect(void)
+{
+    size_t since = GC_get_bytes_since_gc(), heap = GC_get_heap_size();
+    if (since > ((size_t)4 << 20) && since > heap / 3)
+        atomic_store(&gc_wanted, 1);
+}
+
+void nos__gc_safepoint(void)
+{
+    if (atomic_load(&gc_req)) {
+        GC_do_blocking(barrier_wait, NULL);
+    } else if (atomic_load(&gc_wanted) && atomic_exchange(&gc_wanted, 0)) {
+        if (pthread_mutex_trylock(&gc_one) == 0)
+            collect_locked(true);
+    }
+}
+#else
+static void *collect_sys(void *unused)
+{
+    (void)unused;
+    GC_gcollect();
+    return NULL;
+}
+#endif
+
+void nos__gc_collect(void)
+{
+    nos__on_system_stack(collect_sys, NULL);
+}
+
 void nos__gc_init(void)
 {
     GC_INIT();
     GC_allow_register_threads();
+#if defined(NOS_TSAN)
+    GC_disable();
+#endif
     install_signal_wrappers();
     prev_push = GC_get_push_other_roots();
     GC_set_push_other_roots(push_hook);
@@ -240,8 +347,8 @@ void nos__gc_worker_start(nos__worker_t *w)
                      -1, 0);
     if (alt == MAP_FAILED)
         nos__fatal("cannot allocate a signal stack");
-    stack_t ss = {.ss_sp = alt, .ss_size = ALTSTACK_BYTES, .ss_flags = 0};
 #if !defined(NOS_ASAN)
+    stack_t ss = {.ss_sp = alt, .ss_size = ALTSTACK_BYTES, .ss_flags = 0};
     if (sigaltstack(&ss, NULL) != 0)
         nos__fatal("sigaltstack failed");
 #endif
@@ -285,6 +392,7 @@ static void *malloc_sys(void *arg)
  */
 static inline void *gc_alloc_kind(size_t bytes, int kind)
 {
+    NOS_TSAN_POLL(alloc_polls);
     nos__worker_t *w = nos__w();
     /* + 1: Boehm recognises pointers one past the end, so objects get a slop byte. */
     size_t granules = (bytes + 1 + GC_GRANULE_BYTES - 1) / GC_GRANULE_BYTES;
@@ -351,6 +459,13 @@ void nos__san_switch_end(nos__worker_t *w, nos_pid_t *arrived)
 #elif defined(NOS_ASAN)
 #include <sanitizer/common_interface_defs.h>
 
+/* Fake stacks would hide live pointers from the collector; LSan knows nothing of Boehm. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "detect_stack_use_after_return=0:detect_leaks=0";
+}
+
 void nos__san_worker_start(nos__worker_t *w)
 {
     (void)w;
@@ -377,5 +492,32 @@ void nos__san_switch_begin(nos__worker_t *w, nos_pid_t *to, bool dying)
 void nos__san_switch_end(nos__worker_t *w, nos_pid_t *arrived)
 {
     __sanitizer_finish_switch_fiber(arrived ? arrived->san_fiber : w->asan_fake, NULL, NULL);
+}
+
+typedef struct sys_call {
+    nos__worker_t *w;
+    nos_pid_t *p;
+    void *(*fn)(void *);
+    void *arg;
+    void *fake;
+} sys_call_t;
+
+static void *sys_thunk(void *arg)
+{
+    sys_call_t *c = arg;
+    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+    void *r = c->fn(c->arg);
+    __sanitizer_start_switch_fiber(NULL, (void *)c->p->seg->base, c->p->seg->hi - c->p->seg->base);
+    return r;
+}
+
+void *nos__san_call_on_system_stack(nos__worker_t *w, nos_pid_t *p, void *(*fn)(void *),
+                                    void *arg)
+{
+    sys_call_t c = {w, p, fn, arg, NULL};
+    __sanitizer_start_switch_fiber(&c.fake, (void *)w->pthread_lo, w->pthread_hi - w->pthread_lo);
+    void *r = nos__call_on_stack(&c, sys_thunk, w->sys_sp, &p->sp);
+    __sanitizer_finish_switch_fiber(c.fake, NULL, NULL);
+    return r;
 }
 #endif

@@ -112,6 +112,7 @@ static nos_val_t copy_if_mutable(const nos_type_t *t, nos_val_t v)
 
 void nos_send(nos_pid_t *to, const nos_type_t *t, nos_val_t v)
 {
+    NOS_TSAN_POLL(send_polls);
     if (!to || atomic_load_explicit(&to->state, memory_order_acquire) == NOS_P_DEAD)
         return;
     v = copy_if_mutable(t, v);
@@ -160,14 +161,15 @@ static bool recv_ready(nos_pid_t *p, void *arg)
 
 static bool recv_commit(nos_pid_t *p, void *arg)
 {
-    recv_park_t *rp = arg;
+    /* Copy what the check needs: once the mask is published the process may run again
+     * (elsewhere) and reuse the frame `arg` points into. */
+    recv_park_t rp = *(recv_park_t *)arg;
     uint32_t mask = NOS_WAKE_MSG;
-    if (rp->deadline >= 0) {
-        p->deadline = rp->deadline;
-        nos__timer_arm(p);
+    if (rp.deadline >= 0) {
+        nos__timer_arm(p, rp.deadline);
         mask |= NOS_WAKE_TIMER;
     }
-    return nos__park_commit(p, mask, recv_ready, rp);
+    return nos__park_commit(p, mask, recv_ready, &rp);
 }
 
 static void recv_done(nos_pid_t *p)

@@ -171,6 +171,7 @@ static void run_closure(void *arg)
 
 nos_pid_t *nos_spawn(nos_closure_t *body)
 {
+    NOS_TSAN_POLL(spawn_polls);
     nos_pid_t *p = nos__proc_new(run_closure, body);
     nos__spawn_enqueue(p);
     return p;

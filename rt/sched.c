@@ -100,9 +100,31 @@ int64_t nos__now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+#if defined(NOS_TSAN)
+/*
+ * TSan runs asynchronous signal handlers only inside intercepted blocking calls (or when
+ * one returns), so a worker that only switches processes would never answer the
+ * collector's suspend signal. Make such a call now and then.
+ */
+void nos__tsan_poll(void)
+{
+    struct timespec ts = {0, 0};
+    nanosleep(&ts, NULL);
+}
+#endif
+
 static void futex_wait(_Atomic uint32_t *addr, uint32_t val)
 {
+#if defined(NOS_TSAN)
+    /* Under TSan an idle worker polls in an intercepted sleep instead. */
+    (void)addr;
+    (void)val;
+    struct timespec ts = {0, 200 * 1000};
+    nanosleep(&ts, NULL);
+    nos__gc_safepoint();
+#else
     syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+#endif
 }
 
 static void futex_wake(_Atomic uint32_t *addr)
@@ -523,7 +545,11 @@ void *nos__on_system_stack(void *(*fn)(void *), void *arg)
     nos_pid_t *p = w->cur;
     w->on_sys = 1;
     nos__set_limit(0);
+#if defined(NOS_ASAN)
+    void *r = nos__san_call_on_system_stack(w, p, fn, arg);
+#else
     void *r = nos__call_on_stack(arg, fn, w->sys_sp, &p->sp);
+#endif
     w->on_sys = 0;
     nos__set_limit(atomic_load_explicit(&w->preempt_req, memory_order_relaxed) == w->tick
                        ? NOS_LIMIT_POISON
@@ -565,10 +591,13 @@ static nos_pid_t *find_runnable(nos__worker_t *w)
             }
         }
 
-        /* Nothing to do: go idle. */
+        /* Nothing to do: go idle. Once on the idle list a waker may set w->spinning. */
+        bool was_spinning = w->spinning;
+        w->spinning = 0;
         pthread_mutex_lock(&sched.lock);
         if ((p = globq_get_locked(w, 0))) {
             pthread_mutex_unlock(&sched.lock);
+            w->spinning = was_spinning;
             return p;
         }
         atomic_store_explicit(&w->parked, 1, memory_order_relaxed);
@@ -577,8 +606,7 @@ static nos_pid_t *find_runnable(nos__worker_t *w)
         atomic_fetch_add_explicit(&sched.npidle, 1, memory_order_seq_cst);
         pthread_mutex_unlock(&sched.lock);
 
-        if (w->spinning) {
-            w->spinning = 0;
+        if (was_spinning) {
             atomic_fetch_sub_explicit(&sched.nmspinning, 1, memory_order_seq_cst);
             /* The last spinner re-checks everything a waker may have skipped us for. */
             bool work = atomic_load_explicit(&sched.gq_n, memory_order_seq_cst) > 0;
@@ -602,7 +630,7 @@ static nos_pid_t *find_runnable(nos__worker_t *w)
                     atomic_fetch_add_explicit(&sched.nmspinning, 1, memory_order_seq_cst);
                     continue;
                 }
-                /* A waker took us off the list and made us a spinner: fall through. */
+                /* A waker took us off the list and made us a spinner: wait for its store. */
             }
         }
         while (atomic_load_explicit(&w->parked, memory_order_acquire))
@@ -659,6 +687,11 @@ static void run(nos__worker_t *w, nos_pid_t *p)
 static _Noreturn void schedule(nos__worker_t *w)
 {
     for (;;) {
+#if defined(NOS_TSAN)
+        if ((w->tick & 15) == 0)
+            nos__tsan_poll();
+        nos__gc_safepoint();
+#endif
         nos_pid_t *p = find_runnable(w);
         if (w->spinning) {
             w->spinning = 0;
@@ -718,6 +751,9 @@ static void worker_setup(nos__worker_t *w)
 static void *worker_main(void *arg)
 {
     nos__worker_t *w = arg;
+    char name[16];
+    snprintf(name, sizeof name, "nos-worker-%d", w->id);
+    pthread_setname_np(pthread_self(), name);
     worker_setup(w);
     schedule(w);
 }
@@ -732,6 +768,7 @@ static void *worker_main(void *arg)
 static void *watchdog_main(void *unused)
 {
     (void)unused;
+    pthread_setname_np(pthread_self(), "nos-watchdog");
     int n = nos__nworkers;
     uint64_t *seen = calloc((size_t)n, sizeof *seen);
     int64_t *since = calloc((size_t)n, sizeof *since);
@@ -766,6 +803,9 @@ static void *watchdog_main(void *unused)
         }
         if (queued)
             maybe_wakep();
+#if defined(NOS_TSAN)
+        nos__gc_maybe_collect();
+#endif
     }
     return NULL;
 }
@@ -813,6 +853,12 @@ _Noreturn void nos__sched_run_main(void)
         if (pthread_create(&th, &attr, worker_main, nos__workers[i]) != 0)
             nos__fatal("cannot create worker thread %d", i);
     pthread_attr_setstacksize(&attr, (size_t)256 << 10);
+#if defined(NOS_TSAN)
+    /* Under TSan the watchdog stays away from Boehm entirely: a registered thread waiting
+     * for Boehm's lock cannot answer the stop signal there (see gc.c). It touches no GC
+     * memory. */
+#undef pthread_create
+#endif
     if (pthread_create(&th, &attr, watchdog_main, NULL) != 0)
         nos__fatal("cannot create the watchdog thread");
     pthread_attr_destroy(&attr);

@@ -251,7 +251,7 @@ struct nos_pid {
     int64_t mb_taken;
     nos_msg_t mb_stub;
     /* timer (timer.c) */
-    int64_t deadline;              /* monotonic ns */
+    int64_t deadline;              /* monotonic ns (timer heap lock) */
     int32_t heap_idx;              /* index in the timer heap, -1 if not armed */
     int32_t unused0;
     /* mvars (mvar.c) */
@@ -401,8 +401,12 @@ void nos__ready(nos_pid_t *p);
 void nos__spawn_enqueue(nos_pid_t *p);
 /* Try to wake a parked process for `why`; true if this call woke it. Any thread. */
 bool nos__wake(nos_pid_t *p, uint32_t why);
-/* Commit helper for park functions: publish the wake mask; returns true if the process
- * must stay parked, false if it was already woken (`cond` true) and should continue. */
+/*
+ * Commit helper for park functions: publish the wake mask; returns true if the process
+ * must stay parked, false if it was already woken (`cond` true) and should continue.
+ * Once the mask is published the process may be woken and run on another worker: `cond`
+ * must only read atomics of p or data the commit copied beforehand (never p's stack).
+ */
 bool nos__park_commit(nos_pid_t *p, uint32_t mask, bool (*cond)(nos_pid_t *p, void *arg),
                       void *arg);
 /* Preemption request from __morestack / nos_preempt: yield if asked to. */
@@ -414,12 +418,30 @@ _Noreturn void nos__proc_die(void);
  * runs fn directly when already on a system stack or outside a process. fn must not park. */
 void *nos__on_system_stack(void *(*fn)(void *), void *arg);
 
+#if defined(NOS_TSAN)
+void nos__tsan_poll(void);
+#define NOS_TSAN_POLL(counter)                                                              \
+    do {                                                                                    \
+        static _Thread_local unsigned counter;                                              \
+        if ((++counter & 255) == 0)                                                         \
+            nos__tsan_poll();                                                               \
+    } while (0)
+#else
+#define NOS_TSAN_POLL(counter) ((void)0)
+#endif
+
 /* Monotonic clock in ns. */
 int64_t nos__now_ns(void);
 
 /* ---- GC (gc.c) ---------------------------------------------------------------------------- */
 
 void nos__gc_init(void);
+/* A full collection now (runs on the system stack). */
+void nos__gc_collect(void);
+#if defined(NOS_TSAN)
+void nos__gc_safepoint(void);       /* workers, in the scheduler loop */
+void nos__gc_maybe_collect(void);   /* the watchdog */
+#endif
 /* Per worker thread, after it started: altstack, stack bounds, GC registration details. */
 void nos__gc_worker_start(nos__worker_t *w);
 /* Allocate `bytes` of zeroed, scanned GC memory without using more than the nosplit budget
@@ -444,8 +466,8 @@ typedef struct nos__reactor_req {
 } nos__reactor_req_t;
 void nos__reactor_submit(nos__reactor_req_t *r, void (*fn)(struct uv_loop_s *loop, void *arg),
                          void *arg);
-/* Arm p's timer for p->deadline (p is parking or parked). Any worker. */
-void nos__timer_arm(nos_pid_t *p);
+/* Arm p's timer for `deadline` (monotonic ns; p is parking). Any worker. */
+void nos__timer_arm(nos_pid_t *p, int64_t deadline);
 /* Disarm p's timer if armed. */
 void nos__timer_cancel(nos_pid_t *p);
 
@@ -473,6 +495,11 @@ void nos__san_fiber_destroy(nos_pid_t *p);
 void nos__san_switch_begin(nos__worker_t *w, nos_pid_t *to, bool dying);
 /* After it, in the context entered: arrived = that process, or NULL for the scheduler. */
 void nos__san_switch_end(nos__worker_t *w, nos_pid_t *arrived);
+#if defined(NOS_ASAN)
+/* nos__on_system_stack's switch, told to ASan. */
+void *nos__san_call_on_system_stack(nos__worker_t *w, nos_pid_t *p, void *(*fn)(void *),
+                                    void *arg);
+#endif
 #else
 static inline void nos__san_worker_start(nos__worker_t *w) { (void)w; }
 static inline void nos__san_fiber_create(nos_pid_t *p) { (void)p; }

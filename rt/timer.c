@@ -7,7 +7,8 @@
  * on this: a process submits a request, parks with NOS_WAKE_IO, the completion wakes it.
  *
  * Timers (sleep, receive ... after) do not go through the request list: each process has
- * at most one armed timer, kept in a 4-ary min-heap on its deadline under timers.lock
+ * at most one armed timer, kept in a 4-ary min-heap on its deadline (p->deadline and
+ * p->heap_idx belong to the heap: read and written only under timers.lock)
  * (arm/cancel are O(log n) from any worker). The loop's single uv_timer is set for the
  * heap's earliest deadline; arming a new earliest deadline pokes the loop with uv_async.
  * Firing pops every due process and wakes it with NOS_WAKE_TIMER; a process woken for an
@@ -101,13 +102,20 @@ static void heap_remove(nos_pid_t *p)
         sift_down(i);
 }
 
+typedef struct arm_req {
+    nos_pid_t *p;
+    int64_t deadline;
+} arm_req_t;
+
 static void *arm_sys(void *arg)
 {
-    nos_pid_t *p = arg;
+    arm_req_t *r = arg;
+    nos_pid_t *p = r->p;
     bool poke = false;
     pthread_mutex_lock(&timers.lock);
     if (p->heap_idx >= 0)
         heap_remove(p);
+    p->deadline = r->deadline;
     if (timers.n == timers.cap) {
         int32_t cap = timers.cap ? timers.cap * 2 : 1024;
         nos_pid_t **h = realloc(timers.heap, (size_t)cap * sizeof *h);
@@ -128,9 +136,10 @@ static void *arm_sys(void *arg)
     return NULL;
 }
 
-void nos__timer_arm(nos_pid_t *p)
+void nos__timer_arm(nos_pid_t *p, int64_t deadline)
 {
-    nos__on_system_stack(arm_sys, p);
+    arm_req_t r = {p, deadline};
+    nos__on_system_stack(arm_sys, &r);
 }
 
 static void *cancel_sys(void *arg)
@@ -153,15 +162,15 @@ void nos__timer_cancel(nos_pid_t *p)
 
 static bool deadline_passed(nos_pid_t *p, void *arg)
 {
-    (void)arg;
-    return nos__now_ns() >= p->deadline;
+    (void)p;
+    return nos__now_ns() >= *(int64_t *)arg;
 }
 
 static bool sleep_commit(nos_pid_t *p, void *arg)
 {
-    (void)arg;
-    nos__timer_arm(p);
-    return nos__park_commit(p, NOS_WAKE_TIMER, deadline_passed, NULL);
+    int64_t deadline = *(int64_t *)arg;   /* p may run again once the mask is out */
+    nos__timer_arm(p, deadline);
+    return nos__park_commit(p, NOS_WAKE_TIMER, deadline_passed, &deadline);
 }
 
 void nos_sleep(int64_t ms)
@@ -182,8 +191,7 @@ void nos_sleep(int64_t ms)
     nos_pid_t *p = w->cur;
     int64_t deadline = nos__now_ns() + ms * 1000000;
     while (nos__now_ns() < deadline) {
-        p->deadline = deadline;
-        nos__park(sleep_commit, NULL);
+        nos__park(sleep_commit, &deadline);
         p = nos__w()->cur;
     }
     nos__timer_cancel(p);
@@ -254,6 +262,7 @@ static void on_wake(uv_async_t *a)
 static void *reactor_main(void *unused)
 {
     (void)unused;
+    pthread_setname_np(pthread_self(), "nos-reactor");
     sigset_t set;
     sigemptyset(&set);
     pthread_sigmask(SIG_SETMASK, &set, NULL);
@@ -273,6 +282,12 @@ void nos__reactor_init(void)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, (size_t)1 << 20);
+#if defined(NOS_TSAN)
+    /* Under TSan, Boehm's stop signal does not reliably reach a thread that sits in
+     * epoll_wait; the loop only touches process records, which the process table keeps
+     * alive, so it runs unregistered there. */
+#undef pthread_create
+#endif
     if (pthread_create(&th, &attr, reactor_main, NULL) != 0)
         nos__fatal("cannot create the reactor thread");
     pthread_attr_destroy(&attr);

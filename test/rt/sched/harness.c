@@ -94,18 +94,11 @@ nos_val_t test_recv_match(int (*pred)(const nos_type_t *t, nos_val_t v, void *ct
     }
 }
 
-static void *gc_sys(void *unused)
-{
-    (void)unused;
-    GC_gcollect();
-    return NULL;
-}
-
-void *nos__on_system_stack(void *(*fn)(void *), void *arg);
+void nos__gc_collect(void);
 
 void test_force_gc(void)
 {
-    nos__on_system_stack(gc_sys, NULL);
+    nos__gc_collect();
 }
 
 static nos_val_t case_entry(void)

@@ -68,6 +68,34 @@ void test_register(const char *name, nos_val_t (*fn)(void), int timeout_s, test_
         }                                                                                   \
     } while (0)
 
+/* Sanitized builds run several times slower: upper bounds on time are relaxed there. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NOS_TEST_TSAN_FEATURE 1
+#endif
+#endif
+#ifndef NOS_TEST_TSAN_FEATURE
+#define NOS_TEST_TSAN_FEATURE 0
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define TEST_SLOW 10
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define TEST_SLOW 10
+#endif
+#endif
+#ifndef TEST_SLOW
+#define TEST_SLOW 1
+#endif
+#define CHECK_TIME_LE(x, bound) CHECK((x) <= (bound) * TEST_SLOW)
+/* TSan counts every process (fiber) against its limit of 8128 threads: at most a few
+ * thousand live processes in a TSan build. */
+#if TEST_SLOW > 1 && (defined(__SANITIZE_THREAD__) || NOS_TEST_TSAN_FEATURE)
+#define TEST_MANY(n) ((n) > 4000 ? 4000 : (n))
+#else
+#define TEST_MANY(n) (n)
+#endif
+
 /* Helpers shared by the cases (harness.c). */
 int64_t test_now_ms(void);
 int64_t test_now_us(void);

@@ -61,7 +61,7 @@ TEST_CASE(spawn_100k, 60)
 {
     int64_t t0 = test_now_ms();
     nos_pid_t *me = nos_self();
-    const int n = 100000;
+    const int n = TEST_MANY(100000);
     for (int i = 0; i < n; i++) {
         nos_closure_t *c = test_closure(send_back, 2);
         c->env[0] = (nos_val_t)(uintptr_t)me;

@@ -80,7 +80,7 @@ static nos_val_t holder(nos_closure_t *c)
 
 TEST_CASE(gc_with_many_processes, 120)
 {
-    const int n = 5000;
+    const int n = TEST_MANY(5000);
     for (int i = 0; i < n; i++)
         test_spawn(holder, 2, (nos_val_t)(uintptr_t)nos_self(), (nos_val_t)i);
     int64_t bad = 0;
