@@ -107,6 +107,7 @@ void cg_pat(cg_t *g, pat_t *p, LLVMValueRef v, ty_t *t, LLVMBasicBlockRef fail);
 LLVMValueRef cg_eq(cg_t *g, ty_t *t, LLVMValueRef a, LLVMValueRef b);
 LLVMValueRef cg_show(cg_t *g, ty_t *t, LLVMValueRef v);
 void cg_ret(cg_t *g, LLVMValueRef v);
+void cg_preempt_poll(cg_t *g);   /* a preemption poll at the current point */
 
 /* cg_fn.c */
 LLVMValueRef cg_instance_fn(cg_t *g, instance_t *in);  /* declared on first use */

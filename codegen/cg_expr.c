@@ -1477,6 +1477,8 @@ static LLVMValueRef try_expr(cg_t *g, expr_t *e) {
  * watchdog asks a long-running process to yield by setting the stack limit
  * (%fs:0x70 on x86-64) to -1; the poll is one compare and a cold call.
  */
+void cg_preempt_poll(cg_t *g) { loop_backedge_check(g); }
+
 static void loop_backedge_check(cg_t *g) {
     if (!g->preempt_checks) return;
     LLVMTypeRef fsptr = LLVMPointerTypeInContext(g->ctx, 257);
