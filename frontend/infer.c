@@ -606,10 +606,9 @@ static bool shape_ground(shape_t *sh) {
 static fn_info_t *choose(infer_t *I, fn_info_t **viable, int n, shape_t *sh, bool final) {
     if (n == 1) return viable[0];
     if (n == 0) return NULL;
-    if (!final && !shape_ground(sh)) {
-        /* If every viable candidate has the same head type for the receiver, waiting helps nobody. */
-        return NULL;
-    }
+    /* Several fit: only fully known argument types may decide (never guess: a wrong guess
+     * compiles into a program that silently misbehaves). */
+    if (!shape_ground(sh)) return NULL;
     fn_info_t *best = viable[0];
     int bc = annotated_count(best);
     for (int i = 1; i < n; i++) {

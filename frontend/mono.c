@@ -114,28 +114,35 @@ static void subst_add(mono_t *m, subst_t *s, ty_t *v, ty_t *t) {
     s->n++;
 }
 
+static bool g_default_any; /* nested unknown variables default to Any (outgoing values) */
+
 /* Applies s; unknown variables give NULL when `strict`, else their default. */
-static ty_t *apply(mono_t *m, subst_t *s, ty_t *t, bool strict) {
+static ty_t *apply_at(mono_t *m, subst_t *s, ty_t *t, bool strict, int depth);
+
+static ty_t *apply(mono_t *m, subst_t *s, ty_t *t, bool strict) { return apply_at(m, s, t, strict, 0); }
+
+static ty_t *apply_at(mono_t *m, subst_t *s, ty_t *t, bool strict, int depth) {
     t = ty_prune(t);
     if (t->kind == TY_VAR) {
         ty_t *r = subst_lookup(s, t);
         if (r) return r;
         if (strict) return NULL;
         if (t->traits & TR_NUM) return mono_canon(m, m->tc->t_int);
+        if (g_default_any && depth > 0) return mono_canon(m, m->tc->t_dyn);
         return mono_canon(m, m->tc->t_unit);
     }
     if (t->kind == TY_CON && t->nargs == 0) return mono_canon(m, t);
     ty_t *buf[16];
     ty_t **na = t->nargs <= 16 ? buf : ARENA_NEWN(m->a, ty_t *, t->nargs);
     for (int i = 0; i < t->nargs; i++) {
-        na[i] = apply(m, s, t->args[i], strict);
+        na[i] = apply_at(m, s, t->args[i], strict, depth + 1);
         if (!na[i]) return NULL;
     }
     ty_t *r;
     if (t->kind == TY_CON) r = ty_con(m->tc, t->con, na, t->nargs);
     else if (t->kind == TY_TUPLE) r = ty_tuple(m->tc, na, t->nargs);
     else {
-        ty_t *rr = apply(m, s, t->ret, strict);
+        ty_t *rr = apply_at(m, s, t->ret, strict, depth + 1);
         if (!rr) return NULL;
         r = ty_fun(m->tc, na, t->nargs, rr);
     }
@@ -143,6 +150,13 @@ static ty_t *apply(mono_t *m, subst_t *s, ty_t *t, bool strict) {
 }
 
 ty_t *mono_type(mono_t *m, subst_t *s, ty_t *t) { return apply(m, s, t, false); }
+
+ty_t *mono_type_outgoing(mono_t *m, subst_t *s, ty_t *t) {
+    g_default_any = true;
+    ty_t *r = apply(m, s, t, false);
+    g_default_any = false;
+    return r;
+}
 
 /*
  * Extends s so that pattern type p (with unknown variables) matches the

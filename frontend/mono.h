@@ -67,6 +67,13 @@ void mono_init(mono_t *m, program_t *p);
 
 /* The canonical ground type of t under s (unknown variables default: Num -> Int, else Unit). */
 ty_t *mono_type(mono_t *m, subst_t *s, ty_t *t);
+/*
+ * The type of a value that leaves its static world (a message sent, an
+ * exception thrown): like mono_type, but type variables nested inside that
+ * nothing decided become Any. A value of such a type holds no value of that
+ * variable (an empty list, None), so a receiver of any concrete type may take it.
+ */
+ty_t *mono_type_outgoing(mono_t *m, subst_t *s, ty_t *t);
 /* Canonical form of a ground type. */
 ty_t *mono_canon(mono_t *m, ty_t *t);
 

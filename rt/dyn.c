@@ -16,7 +16,9 @@ bool nos_type_matches(const nos_type_t *pat, const nos_type_t *act);
 nos_val_t nos_dyn_coerce(const nos_type_t *pat, const nos_type_t *act, nos_val_t v);
 
 static bool matches(const nos_type_t *p, const nos_type_t *a, int depth) {
-    if (p == a || p->kind == NT_DYN) return true;
+    /* Any in the pattern takes anything; Any in the value's type marks a part that holds no
+     * value at all (the element type of an empty list a sender never pinned down). */
+    if (p == a || p->kind == NT_DYN || a->kind == NT_DYN) return true;
     if (depth > 64 || p->kind != a->kind || p->n != a->n) return false;
     switch (p->kind) {
     case NT_LIST:
@@ -54,7 +56,7 @@ static bool matches(const nos_type_t *p, const nos_type_t *a, int depth) {
 bool nos_type_matches(const nos_type_t *pat, const nos_type_t *act) { return matches(pat, act, 0); }
 
 static nos_val_t coerce(const nos_type_t *p, const nos_type_t *a, nos_val_t v, int depth) {
-    if (p == a) return v;
+    if (p == a || a->kind == NT_DYN) return v;
     if (p->kind == NT_DYN) {
         nos_val_t *box = nos_alloc(2 * sizeof(nos_val_t));
         box[0] = (nos_val_t)(uintptr_t)a;
