@@ -17,6 +17,7 @@
 
 static ty_t *infer_block(infer_t *I, expr_t *e, ty_t *expected);
 static bool pick_ctor(infer_t *I, sym_t name, ty_t *hint, expr_t *e, type_decl_t **td, int *k);
+static ty_t *tuple_length(infer_t *I, expr_t *e, expr_t *arg, ty_t *at);
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -1341,6 +1342,7 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
     }
     ty_t *rt = infer_expr(I, recv, NULL);
     ty_t *rp = ty_prune(rt);
+    if (rp->kind == TY_TUPLE && e->name == I->s_length && e->nargs == 0) return tuple_length(I, e, recv, rt);
     /* A function-valued record field: cb.action(5). */
     if (rp->kind == TY_CON && rp->con->decl && rp->con->decl->nctors == 1) {
         type_decl_t *td = rp->con->decl;
@@ -1451,8 +1453,26 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
     return r;
 }
 
+/* length(t) / t.length() on a tuple: its number of elements (no function type can say "any tuple"). */
+static ty_t *tuple_length(infer_t *I, expr_t *e, expr_t *arg, ty_t *at) {
+    ty_t *t = ty_prune(at);
+    callres_t *r = new_res(I, e, CR_BUILTIN);
+    r->builtin = BI_NONE;
+    r->native = "tuple_length";
+    r->sub = t->nargs;
+    r->pargs = ARENA_NEWN(I->a, expr_t *, 1);
+    r->pargs[0] = arg;
+    r->npargs = 1;
+    return I->tc->t_int;
+}
+
 static ty_t *infer_call(infer_t *I, expr_t *e, ty_t *expected) {
     expr_t *callee = e->lhs;
+    if (callee->kind == E_VAR && callee->name == I->s_length && e->nargs == 1 && !e->args[0].name &&
+        e->args[0].value->kind == E_TUPLE) {
+        ty_t *at = infer_expr(I, e->args[0].value, NULL);
+        return tuple_length(I, e, e->args[0].value, at);
+    }
     if (callee->kind == E_VAR) {
         if (callee->name == I->s_native) return infer_native_call(I, e);
         if (callee->name == I->s_builtin) return infer_builtin_call(I, e);
