@@ -324,6 +324,10 @@ void nos__gc_init(void)
 {
     GC_INIT();
     GC_allow_register_threads();
+    /* Start with room for a few MiB of garbage between collections (each collection has a
+     * fixed cost: stopping every thread and walking the process table). */
+    if (!getenv("GC_INITIAL_HEAP_SIZE"))
+        GC_expand_hp((size_t)16 << 20);
 #if defined(NOS_TSAN)
     GC_disable();
 #endif

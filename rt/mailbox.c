@@ -36,6 +36,18 @@ static inline nos_msg_t *next_of(nos_msg_t *m)
     return __atomic_load_n(&m->next, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * The dummy moves on to n (the old dummy's next is n, so no sender writes it again). The
+ * old dummy's link is cut: the first dummy is the stub inside the process record, and
+ * through it the GC would otherwise keep every message the process ever received.
+ */
+static inline void advance_head(nos_pid_t *p, nos_msg_t *n)
+{
+    nos_msg_t *old = p->mb_head;
+    p->mb_head = n;
+    __atomic_store_n(&old->next, NULL, __ATOMIC_RELAXED);
+}
+
 void nos__mbox_init(nos_pid_t *p)
 {
     p->mb_stub.next = NULL;
@@ -187,7 +199,7 @@ nos_msg_t *nos_recv_next(nos_recv_t *r)
             /* A new scan: first drop tombstones at the front. */
             nos_msg_t *n;
             while ((n = next_of(p->mb_head)) && n->type == NULL) {
-                p->mb_head = n;
+                advance_head(p, n);
                 n->value = 0;
             }
             at = p->mb_head;
@@ -219,7 +231,7 @@ void nos_recv_take(nos_recv_t *r, nos_msg_t *m)
     nos_msg_t *prev = (nos_msg_t *)R_PREV(r);
     if (prev == p->mb_head) {
         /* The oldest message: it becomes the dummy. */
-        p->mb_head = m;
+        advance_head(p, m);
         m->type = NULL;
     } else {
         nos_msg_t *next = next_of(m);

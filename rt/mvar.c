@@ -34,7 +34,7 @@ typedef struct mvlock {
 _Static_assert(sizeof(mvlock_t) <= sizeof(((nos_mvar_t *)0)->lock), "mvar lock does not fit");
 
 #define LK(m) ((mvlock_t *)(void *)(m)->lock)
-#define MAX_WAKE 32
+#define MAX_WAKE 6   /* handed over per release; bounded for the nosplit budget */
 
 static void spin_lock(mvlock_t *l)
 {

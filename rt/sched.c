@@ -396,14 +396,26 @@ static inline void maybe_wakep(void)
 
 /* ---- making processes runnable ----------------------------------------------------------------- */
 
+/*
+ * A woken process goes to runnext of the waking worker: in message passing the waker
+ * usually blocks soon and the woken one runs next, here, with warm caches. Filling an empty
+ * runnext wakes nobody (Tokio's LIFO slot): an idle worker would only find it after the
+ * owner is done (runnext is stolen late), so a futex wake per message would buy nothing. If
+ * the waker keeps running instead, the watchdog sees the waiting process within 1 ms and
+ * preempts the waker or wakes an idle worker to steal it.
+ */
 void nos__ready(nos_pid_t *p)
 {
     atomic_store_explicit(&p->state, NOS_P_RUNNABLE, memory_order_relaxed);
     nos__worker_t *w = nos__w();
-    if (w)
-        runq_put(w, p, true);
-    else
+    if (w) {
+        nos_pid_t *old = atomic_exchange_explicit(&w->runnext, p, memory_order_acq_rel);
+        if (!old)
+            return;
+        runq_put(w, old, false);
+    } else {
         globq_put(p, true);
+    }
     maybe_wakep();
 }
 
@@ -456,6 +468,7 @@ bool nos__park_commit(nos_pid_t *p, uint32_t mask, bool (*cond)(nos_pid_t *p, vo
 
 static void switch_to_sched(nos__worker_t *w, nos_pid_t *p)
 {
+    nos__budget_check(nos__sp());
     nos__san_switch_begin(w, NULL, w->act == NOS_ACT_EXIT);
     nos__ctx_switch(&p->sp, w->sched_sp);
     nos__san_switch_end(nos__w(), p);
@@ -543,6 +556,7 @@ void *nos__on_system_stack(void *(*fn)(void *), void *arg)
     if (!w || !w->cur || w->on_sys)
         return fn(arg);
     nos_pid_t *p = w->cur;
+    nos__budget_check(nos__sp());
     w->on_sys = 1;
     nos__set_limit(0);
 #if defined(NOS_ASAN)

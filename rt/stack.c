@@ -48,22 +48,27 @@ NOS__SPLIT_STACK_AWARE;
 #define SEG_INUSE 0x05edu
 
 size_t nos__stack_max = (size_t)1 << 30;
-size_t nos__stack_first = 2048;
+size_t nos__stack_first = 1024;
 /* Read by __morestack_non_split. */
 uintptr_t nos__nonsplit_room = NOS_NONSPLIT_ROOM;
 
-static size_t cls_bytes[NCLS] = {2048, 8192, 16384, 32768, 65536, 262144, 1048576};
-static const uint32_t cache_cap[NCLS] = {1024, 32, 16, 8, 4, 2, 2};
+static size_t cls_bytes[NCLS] = {1024, 4096, 16384, 32768, 65536, 262144, 1048576};
+/* Segments per batch; a worker keeps at most two batches of a class. */
+static const uint32_t batch_len[NCLS] = {256, 16, 8, 4, 2, 1, 1};
 
+/*
+ * Free segments of a class move between workers and the global pool in whole batches of
+ * BATCH (a chain through `prev`, the chain's head linked to the next batch through
+ * `saved_sp`), so a transfer touches no segment but the batch head.
+ */
 typedef struct pool {
     pthread_mutex_t lock;
-    nos__seg_t *free;        /* global free list, linked through prev */
-    size_t nfree;
+    nos__seg_t *batches;     /* full batches of free segments */
     uintptr_t bump, end;     /* current reservation */
+    size_t reserved;         /* bytes of reservations (stats) */
 } pool_t;
 
 static pool_t pools[NCLS];
-static _Atomic size_t bytes_in_use;
 
 static size_t parse_size(const char *s, size_t dflt)
 {
@@ -88,12 +93,10 @@ void nos__stack_init(void)
 #endif
     nos__stack_max = parse_size(getenv("NOSTOS_STACK_MAX"), nos__stack_max);
     size_t first = parse_size(getenv("NOSTOS_STACK_FIRST"), nos__stack_first);
-    size_t min_first = NOS_STACK_RESERVE + sizeof(nos__seg_t) + 256;
+    size_t min_first = NOS_STACK_RESERVE + sizeof(nos__seg_t) + 128;
     if (first < min_first)
         first = min_first;
-    first = (first + 255) & ~(size_t)255;
-    if (first > cls_bytes[1] / 2)
-        cls_bytes[1] = first * 2 < cls_bytes[2] ? first * 2 : cls_bytes[1];
+    first = (first + 63) & ~(size_t)63;
     nos__stack_first = first;
     cls_bytes[0] = first;
     for (int i = 1; i < NCLS; i++)
@@ -101,14 +104,17 @@ void nos__stack_init(void)
             cls_bytes[i] = cls_bytes[i - 1] * 2;
     for (int i = 0; i < NCLS; i++) {
         pthread_mutex_init(&pools[i].lock, NULL);
-        pools[i].free = NULL;
+        pools[i].batches = NULL;
         pools[i].bump = pools[i].end = 0;
     }
 }
 
 size_t nos__stack_bytes_in_use(void)
 {
-    return atomic_load_explicit(&bytes_in_use, memory_order_relaxed);
+    size_t n = 0;
+    for (int i = 0; i < NCLS; i++)
+        n += pools[i].reserved;
+    return n;
 }
 
 static void *map_noreserve(size_t bytes)
@@ -132,7 +138,9 @@ static nos__seg_t *seg_format(uintptr_t base, size_t bytes, uint32_t cls)
     s->cls = cls;
     s->bytes = (uint32_t)(bytes > UINT32_MAX ? UINT32_MAX : bytes);
     s->state = SEG_FREE;
+#ifndef NDEBUG
     *(uint64_t *)base = SEG_CANARY;
+#endif
     return s;
 }
 
@@ -157,66 +165,65 @@ static void *refill_slow(void *arg)
     pool_t *pl = &pools[r->cls];
     nos__worker_t *w = r->w;
     size_t sz = cls_bytes[r->cls];
-    uint32_t want = cache_cap[r->cls] / 2 + 1;
     pthread_mutex_lock(&pl->lock);
-    /* Take up to `want` from the global list, then carve new ones. */
-    while (w->seg_ncache[r->cls] < want && pl->free) {
-        nos__seg_t *s = pl->free;
-        pl->free = s->prev;
-        pl->nfree--;
-        s->prev = w->seg_cache[r->cls];
-        w->seg_cache[r->cls] = s;
-        w->seg_ncache[r->cls]++;
+    nos__seg_t *b = pl->batches;
+    if (b) {
+        pl->batches = (nos__seg_t *)b->saved_sp;
+        pthread_mutex_unlock(&pl->lock);
+        w->seg_cache[r->cls] = b;
+        w->seg_ncache[r->cls] = batch_len[r->cls];
+        return NULL;
     }
-    while (w->seg_ncache[r->cls] < want) {
-        size_t align = sz >= PAGE ? PAGE : 16;
+    /* Carve a new batch from the reservation. */
+    size_t align = sz >= PAGE ? PAGE : 16;
+    nos__seg_t *chain = NULL;
+    for (uint32_t i = 0; i < batch_len[r->cls]; i++) {
         uintptr_t at = (pl->bump + align - 1) & ~(uintptr_t)(align - 1);
         if (!pl->bump || at + sz > pl->end) {
             size_t chunk = sz > CHUNK_BYTES ? sz : CHUNK_BYTES;
             pl->bump = (uintptr_t)map_noreserve(chunk);
             pl->end = pl->bump + chunk;
-            continue;
+            pl->reserved += chunk;
+            at = pl->bump;
         }
         pl->bump = at + sz;
-        nos__seg_t *s = seg_format(at, sz, r->cls);
-        s->prev = w->seg_cache[r->cls];
-        w->seg_cache[r->cls] = s;
-        w->seg_ncache[r->cls]++;
+        nos__seg_t *seg = seg_format(at, sz, r->cls);
+        seg->prev = chain;
+        chain = seg;
     }
     pthread_mutex_unlock(&pl->lock);
+    w->seg_cache[r->cls] = chain;
+    w->seg_ncache[r->cls] = batch_len[r->cls];
     return NULL;
 }
 
+/* The worker's cache of a class holds two batches: give the older one to the pool. */
 static void *spill_slow(void *arg)
 {
     refill_req_t *r = arg;
     pool_t *pl = &pools[r->cls];
     nos__worker_t *w = r->w;
-    uint32_t keep = cache_cap[r->cls] / 2;
-    nos__seg_t *batch = NULL;
-    size_t n = 0;
-    while (w->seg_ncache[r->cls] > keep) {
-        nos__seg_t *s = w->seg_cache[r->cls];
-        w->seg_cache[r->cls] = s->prev;
-        w->seg_ncache[r->cls]--;
-        if (cls_bytes[r->cls] >= DONTNEED_MIN) {
-            uintptr_t top = (s->hi & ~(uintptr_t)(PAGE - 1));
-            if (top > s->base)
-                madvise((void *)s->base, top - s->base, MADV_DONTNEED);
-            *(uint64_t *)s->base = SEG_CANARY;
+    uint32_t n = batch_len[r->cls];
+    /* The cache is a chain of 2n: keep the first n, the rest is a batch. */
+    nos__seg_t *s = w->seg_cache[r->cls];
+    for (uint32_t i = 1; i < n; i++)
+        s = s->prev;
+    nos__seg_t *batch = s->prev;
+    s->prev = NULL;
+    w->seg_ncache[r->cls] = n;
+    if (cls_bytes[r->cls] >= DONTNEED_MIN) {
+        for (nos__seg_t *t = batch; t; t = t->prev) {
+            uintptr_t top = t->hi & ~(uintptr_t)(PAGE - 1);
+            if (top > t->base)
+                madvise((void *)t->base, top - t->base, MADV_DONTNEED);
+#ifndef NDEBUG
+            *(uint64_t *)t->base = SEG_CANARY;
+#endif
         }
-        s->prev = batch;
-        batch = s;
-        n++;
     }
     pthread_mutex_lock(&pl->lock);
-    while (batch) {
-        nos__seg_t *s = batch;
-        batch = s->prev;
-        s->prev = pl->free;
-        pl->free = s;
-    }
-    pl->nfree += n;
+    batch->saved_sp = (uintptr_t)pl->batches;
+    pl->batches = batch;
     pthread_mutex_unlock(&pl->lock);
     return NULL;
 }
@@ -234,7 +241,6 @@ static nos__seg_t *seg_alloc(nos__worker_t *w, uint32_t cls, size_t huge_bytes)
     if (cls == HUGE_CLS) {
         refill_req_t r = {w, cls, huge_bytes, NULL};
         nos__on_system_stack(refill_slow, &r);
-        atomic_fetch_add_explicit(&bytes_in_use, huge_bytes, memory_order_relaxed);
         return r.out;
     }
     if (!w->seg_cache[cls]) {
@@ -249,7 +255,6 @@ static nos__seg_t *seg_alloc(nos__worker_t *w, uint32_t cls, size_t huge_bytes)
     s->state = SEG_INUSE;
     s->prev = NULL;
     s->saved_sp = s->hi;
-    atomic_fetch_add_explicit(&bytes_in_use, cls_bytes[cls], memory_order_relaxed);
     return s;
 }
 
@@ -263,18 +268,19 @@ static void seg_free(nos__worker_t *w, nos__seg_t *s)
     if (s->state != SEG_INUSE)
         nos__fatal("stack segment %p freed twice", (void *)s);
     s->state = SEG_FREE;
-    atomic_fetch_sub_explicit(&bytes_in_use, seg_size(s), memory_order_relaxed);
+#ifndef NDEBUG
     if (*(uint64_t *)s->base != SEG_CANARY)
         nos__fatal("stack segment reserve overrun (nosplit budget exceeded): segment %p..%p "
                    "class %u holds %#llx", (void *)s->base, (void *)s->hi, s->cls,
                    (unsigned long long)*(uint64_t *)s->base);
+#endif
     if (s->cls == HUGE_CLS) {
         nos__on_system_stack(unmap_slow, s);
         return;
     }
     s->prev = w->seg_cache[s->cls];
     w->seg_cache[s->cls] = s;
-    if (++w->seg_ncache[s->cls] > cache_cap[s->cls]) {
+    if (++w->seg_ncache[s->cls] >= 2 * batch_len[s->cls]) {
         refill_req_t r = {w, s->cls, 0, NULL};
         nos__on_system_stack(spill_slow, &r);
     }
@@ -317,11 +323,29 @@ static uint32_t class_for(size_t need, size_t *huge)
     return HUGE_CLS;
 }
 
+/* The limit to run p with: poisoned while the watchdog wants this run of p to yield. */
 static inline uintptr_t limit_for(nos__worker_t *w, nos_pid_t *p)
 {
-    return atomic_load_explicit(&w->preempt_req, memory_order_relaxed) ? NOS_LIMIT_POISON
-                                                                       : nos__seg_limit(p->seg);
+    return atomic_load_explicit(&w->preempt_req, memory_order_relaxed) == w->tick
+               ? NOS_LIMIT_POISON
+               : nos__seg_limit(p->seg);
 }
+
+#ifndef NDEBUG
+void nos__budget_check(uintptr_t sp)
+{
+    nos__worker_t *w = nos__w();
+    if (!w || !w->cur || w->on_sys || !w->cur->seg)
+        return;
+    for (nos__seg_t *s = w->cur->seg; s; s = s->prev)
+        if (sp > s->base && sp <= s->hi) {
+            if (sp < s->base + 64)
+                nos__fatal("nosplit stack budget exceeded: sp %p is %zu bytes above its segment's "
+                           "end", (void *)sp, (size_t)(sp - s->base));
+            return;
+        }
+}
+#endif
 
 static inline bool seg_has(const nos__seg_t *s, uintptr_t sp)
 {

@@ -126,3 +126,36 @@ TEST_CASE_X(fairness_single_worker, 30, .threads = 1)
     CHECK_TIME_LE(slept, 240000);
     return 0;
 }
+
+/* After a preemption the process must run at full speed again (a stale poisoned limit
+ * once made every later call trap into __morestack). */
+__attribute__((noinline)) static int64_t fib(int64_t n)
+{
+    return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+static nos_val_t fib_proc(nos_closure_t *c)
+{
+    nos_send((nos_pid_t *)c->env[0], &nos_type_int, (nos_val_t)fib((int64_t)c->env[1]));
+    return 0;
+}
+
+TEST_CASE_X(preempted_processes_keep_full_speed, 60, .threads = 1)
+{
+#if NOS_TEST_SPLIT_STACK
+    int64_t t0 = test_now_us();
+    test_spawn(fib_proc, 2, (nos_val_t)(uintptr_t)nos_self(), (nos_val_t)30);
+    CHECK_EQ(test_recv(NULL), 832040);
+    int64_t one = test_now_us() - t0;
+    t0 = test_now_us();
+    for (int i = 0; i < 4; i++)
+        test_spawn(fib_proc, 2, (nos_val_t)(uintptr_t)nos_self(), (nos_val_t)30);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(test_recv(NULL), 832040);
+    int64_t four = test_now_us() - t0;
+    fprintf(stderr, "  fib(30): one %lld us, four interleaved %lld us\n", (long long)one,
+            (long long)four);
+    CHECK(four < 4 * one * 2);
+#endif
+    return 0;
+}

@@ -1,0 +1,3 @@
+module nostosperf
+
+go 1.19
