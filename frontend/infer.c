@@ -497,7 +497,17 @@ typedef struct shape {
     ty_t **arg_tys;   /* inferred types of args (NULL for lambdas not inferred yet) */
 } shape_t;
 
-static bool is_lambda_arg(expr_t *e) { return e->kind == E_LAMBDA; }
+/* Arguments typed after the callee is chosen, against its parameter type: lambdas and named
+ * functions (which may need eta-expansion). */
+static infer_t *g_I;
+static bool is_lambda_arg(expr_t *e) {
+    if (e->kind == E_LAMBDA) return true;
+    if (e->kind == E_VAR && g_I) {
+        binding_t *b = sema_lookup(g_I, e->name);
+        return b && b->kind == B_FNS;
+    }
+    return false;
+}
 
 /* Maps the shape onto fi's parameters: out[i] = argument index (-1 receiver, -2 default). */
 static bool shape_map(fn_info_t *fi, shape_t *sh, int *out, bool *untuple) {
@@ -746,6 +756,7 @@ static void add_group(fnvec_t *v, fn_group_t *g) {
  * the result type; records e->res (CR_FN now, or CR_PENDING).
  */
 static ty_t *call_candidates(infer_t *I, expr_t *e, sym_t name, fnvec_t *cands, shape_t *sh, ty_t *expected) {
+    g_I = I;
     /* Infer non-lambda arguments. */
     for (int i = 0; i < sh->nargs; i++) {
         if (sh->arg_tys[i]) continue;
@@ -1531,6 +1542,56 @@ static ty_t *infer_call(infer_t *I, expr_t *e, ty_t *expected) {
     return call_value(I, e, ft, e->args, e->nargs);
 }
 
+/*
+ * Eta-expansion: a lambda `($0, ..., $n-1) => name($0, ..., $n-1)` standing for
+ * the named function `e` (used for `f = g` let-polymorphism and for passing an
+ * n-ary function where one tuple argument comes).
+ */
+static expr_t *eta_expand(infer_t *I, expr_t *e, int arity) {
+    fn_decl_t *d = ARENA_NEW(I->a, fn_decl_t);
+    d->span = e->span;
+    d->is_lambda = true;
+    d->nclauses = 1;
+    d->clauses = ARENA_NEW(I->a, clause_t);
+    clause_t *cl = &d->clauses[0];
+    cl->span = e->span;
+    cl->nparams = arity;
+    cl->params = ARENA_NEWN(I->a, param_t, arity ? arity : 1);
+    expr_t *call = ARENA_NEW(I->a, expr_t);
+    call->kind = E_CALL;
+    call->span = e->span;
+    expr_t *callee = ARENA_NEW(I->a, expr_t);
+    *callee = *e;
+    callee->desugared = NULL;
+    callee->ty = NULL;
+    callee->res = NULL;
+    callee->bind = NULL;
+    call->lhs = callee;
+    call->nargs = arity;
+    call->args = ARENA_NEWN(I->a, arg_t, arity ? arity : 1);
+    for (int i = 0; i < arity; i++) {
+        sym_t nm = sym_cstr(I->p->syms, arena_sprintf(I->a, "$eta%d", i));
+        pat_t *pv = ARENA_NEW(I->a, pat_t);
+        pv->kind = P_VAR;
+        pv->name = nm;
+        pv->span = e->span;
+        cl->params[i].pat = pv;
+        cl->params[i].span = e->span;
+        expr_t *av = ARENA_NEW(I->a, expr_t);
+        av->kind = E_VAR;
+        av->name = nm;
+        av->span = e->span;
+        call->args[i].value = av;
+        call->args[i].span = e->span;
+    }
+    cl->body = call;
+    expr_t *lam = ARENA_NEW(I->a, expr_t);
+    lam->kind = E_LAMBDA;
+    lam->span = e->span;
+    lam->fn = d;
+    return lam;
+}
+
 static ty_t *infer_var(infer_t *I, expr_t *e, ty_t *expected) {
     binding_t *b = sema_lookup(I, e->name);
     if (!b) {
@@ -1571,6 +1632,20 @@ static ty_t *infer_var(infer_t *I, expr_t *e, ty_t *expected) {
     case B_LOCALFN: {
         /* A named function as a value: the one matching the expected arity, else the only one. */
         fn_group_t *g = b->fns;
+        ty_t *ex = expected ? ty_prune(expected) : NULL;
+        if (ex && ex->kind == TY_FUN && ex->nargs == 1 && g->fns.len) {
+            /* f(a, b) passed where a function of one pair comes: spread the pair. */
+            bool has1 = false;
+            int multi = 0;
+            for (int i = 0; i < g->fns.len; i++) {
+                if (g->fns.items[i]->arity == 1) has1 = true;
+                else if (g->fns.items[i]->arity > 1) multi = g->fns.items[i]->arity;
+            }
+            if (!has1 && multi) {
+                e->desugared = eta_expand(I, e, multi);
+                return infer_expr(I, e->desugared, expected);
+            }
+        }
         fn_info_t *pick = NULL;
         ty_t *exp = expected ? ty_prune(expected) : NULL;
         for (int i = 0; i < g->fns.len; i++) {
@@ -1872,6 +1947,12 @@ static void infer_let(infer_t *I, stmt_t *s) {
         }
     }
     ty_t *ann = s->type ? sema_texpr(I, s->type, NULL, NULL, 0, false) : NULL;
+    if (!s->mutable_ && core->kind == P_VAR && s->value->kind == E_VAR && !ann && pt == core) {
+        /* f = g for a named function g: the same as f = (x...) => g(x...), so f is as
+         * polymorphic as g. */
+        binding_t *fb = sema_lookup(I, s->value->name);
+        if (fb && fb->kind == B_FNS && fb->fns->fns.len == 1) s->value = eta_expand(I, s->value, fb->fns->fns.items[0]->arity);
+    }
     if (!s->mutable_ && core->kind == P_VAR && value_is_lambda(s->value) && !ann && pt == core) {
         /* A lambda bound to a name is a local function: visible in its own body (recursion),
          * generalized (let-polymorphism) with its pending constraints. */
