@@ -76,17 +76,30 @@ TEST_CASE(take_last_while_senders_append, 30)
     return 0;
 }
 
-TEST_CASE(after_fires_on_time, 10)
+static int cmp64(const void *a, const void *b)
 {
-    for (int round = 0; round < 5; round++) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Never early; on time (T..T+20 ms) in the median of 7 rounds; never grossly late (a
+ * loaded machine may deschedule the whole program for a while). */
+TEST_CASE(after_fires_on_time, 20)
+{
+    int64_t dt[7];
+    for (int round = 0; round < 7; round++) {
         int64_t t0 = test_now_us();
         nos_recv_t r;
         nos_recv_begin(&r, 100);
         CHECK(nos_recv_next(&r) == NULL);
-        int64_t dt = test_now_us() - t0;
-        CHECK(dt >= 100000);
-        CHECK_TIME_LE(dt, 120000);
+        dt[round] = test_now_us() - t0;
+        CHECK(dt[round] >= 100000);
+        CHECK_TIME_LE(dt[round], 200000);
     }
+    qsort(dt, 7, sizeof dt[0], cmp64);
+    fprintf(stderr, "  after 100: median %lld us, max %lld us\n", (long long)dt[3],
+            (long long)dt[6]);
+    CHECK_TIME_LE(dt[3], 120000);
     return 0;
 }
 
@@ -108,18 +121,24 @@ static int never(const nos_type_t *t, nos_val_t v, void *ctx)
     return 0;
 }
 
-TEST_CASE(after_not_restarted_by_unmatched, 10)
+/* A flood of unmatched messages (one every 3 ms) does not restart the timer. */
+TEST_CASE(after_not_restarted_by_unmatched, 20)
 {
-    test_spawn(flooder, 1, (nos_val_t)(uintptr_t)nos_self());
-    int64_t t0 = test_now_us();
-    int ok = 1;
-    test_recv_match(never, NULL, 100, &ok);
-    int64_t dt = test_now_us() - t0;
-    CHECK(!ok);
-    CHECK(dt >= 100000);
-    CHECK_TIME_LE(dt, 120000);
-    /* The unmatched messages are all still there, in order. */
-    CHECK(nos_process_info(nos_self())[1] > 20);
+    int64_t dt[3];
+    for (int round = 0; round < 3; round++) {
+        test_spawn(flooder, 1, (nos_val_t)(uintptr_t)nos_self());
+        int64_t t0 = test_now_us();
+        int ok = 1;
+        test_recv_match(never, NULL, 100, &ok);
+        dt[round] = test_now_us() - t0;
+        CHECK(!ok);
+        CHECK(dt[round] >= 100000);
+        CHECK_TIME_LE(dt[round], 200000);
+        /* The unmatched messages are all still there. */
+        CHECK(nos_process_info(nos_self())[1] > 20 * (round + 1));
+    }
+    qsort(dt, 3, sizeof dt[0], cmp64);
+    CHECK_TIME_LE(dt[1], 120000);
     return 0;
 }
 
