@@ -1341,7 +1341,8 @@ static LLVMValueRef match_expr(cg_t *g, expr_t *e, bool tail) {
  * pattern type is Dyn); then its pattern and guard are tried.
  */
 static LLVMValueRef dyn_arms(cg_t *g, arm_t *arms, int narms, LLVMValueRef desc, LLVMValueRef slot, ty_t *rt,
-                             LLVMBasicBlockRef nomatch, LLVMValueRef on_take_fn_arg, void (*on_take)(cg_t *, LLVMValueRef)) {
+                             LLVMBasicBlockRef nomatch, LLVMValueRef on_take_fn_arg, void (*on_take)(cg_t *, LLVMValueRef),
+                             bool tail) {
     LLVMValueRef res = result_slot(g, rt);
     LLVMBasicBlockRef end = new_bb(g, "enddyn");
     for (int i = 0; i < narms; i++) {
@@ -1381,7 +1382,10 @@ static LLVMValueRef dyn_arms(cg_t *g, arm_t *arms, int narms, LLVMValueRef desc,
             LLVMPositionBuilderAtEnd(g->b, body);
         }
         if (on_take) on_take(g, on_take_fn_arg);
-        LLVMValueRef r = cg_expr(g, a->body, false);
+        /* In tail position (receive arms of `loop(s) = receive { m -> loop(s2) }`) the arm's
+         * call is a tail call: a server loop runs in constant stack. */
+        LLVMValueRef r = cg_expr(g, a->body, tail);
+        if (tail && !cg_terminated(g)) cg_ret(g, r);
         store_result(g, res, r);
         br(g, end);
         g->locals.len = saved;
@@ -1398,7 +1402,7 @@ static void take_message(cg_t *g, LLVMValueRef unused) {
     rt2(g, "nos_recv_take", g->void_t, g->ptr, g_recv_state, g->ptr, g_recv_msg);
 }
 
-static LLVMValueRef receive_expr(cg_t *g, expr_t *e) {
+static LLVMValueRef receive_expr(cg_t *g, expr_t *e, bool tail) {
     ty_t *rt = cg_ty(g, e->ty);
     LLVMValueRef state = cg_entry_alloca(g, LLVMArrayType2(g->i64, RT_RECV_BYTES / 8), "recv");
     LLVMValueRef timeout = e->cond ? cg_expr(g, e->cond, false) : LLVMConstInt(g->i64, (unsigned long long)-1, 1);
@@ -1416,14 +1420,15 @@ static LLVMValueRef receive_expr(cg_t *g, expr_t *e) {
     LLVMValueRef saved_state = g_recv_state, saved_msg = g_recv_msg;
     g_recv_state = state;
     g_recv_msg = m;
-    LLVMValueRef v = dyn_arms(g, e->arms, e->narms, desc, slot, rt, loop, NULL, take_message);
+    LLVMValueRef v = dyn_arms(g, e->arms, e->narms, desc, slot, rt, loop, NULL, take_message, tail);
     g_recv_state = saved_state;
     g_recv_msg = saved_msg;
     store_result(g, res, v);
     br(g, end);
     LLVMPositionBuilderAtEnd(g->b, tmo);
     if (e->lhs) {
-        LLVMValueRef a = cg_expr(g, e->lhs, false);
+        LLVMValueRef a = cg_expr(g, e->lhs, tail);
+        if (tail && !cg_terminated(g)) cg_ret(g, a);
         store_result(g, res, a);
         br(g, end);
     } else {
@@ -1466,7 +1471,7 @@ static LLVMValueRef try_expr(cg_t *g, expr_t *e) {
     LLVMValueRef desc = LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->i8, frame, (LLVMValueRef[]){LLVMConstInt(g->i64, RT_EXC_TYPE_OFF, 0)}, 1, ""), "");
     LLVMValueRef slot = LLVMBuildLoad2(g->b, g->i64, LLVMBuildGEP2(g->b, g->i8, frame, (LLVMValueRef[]){LLVMConstInt(g->i64, RT_EXC_VALUE_OFF, 0)}, 1, ""), "");
     LLVMBasicBlockRef rethrow = new_bb(g, "rethrow");
-    LLVMValueRef cv = e->narms ? dyn_arms(g, e->arms, e->narms, desc, slot, rt, rethrow, NULL, NULL) : NULL;
+    LLVMValueRef cv = e->narms ? dyn_arms(g, e->arms, e->narms, desc, slot, rt, rethrow, NULL, NULL, false) : NULL;
     if (!e->narms) br(g, rethrow);
     else {
         if (!cg_terminated(g)) {
@@ -1965,7 +1970,7 @@ LLVMValueRef cg_expr(cg_t *g, expr_t *e, bool tail) {
         cg_dead_block(g);
         return undef(g, t);
     }
-    case E_RECEIVE: return receive_expr(g, e);
+    case E_RECEIVE: return receive_expr(g, e, tail);
     case E_SPAWN: return spawn_expr(g, e);
     case E_SEND: {
         LLVMValueRef p = cg_expr(g, e->lhs, false);

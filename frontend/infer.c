@@ -1738,8 +1738,9 @@ static ty_t *infer_field(infer_t *I, expr_t *e) {
         }
         if (count == 1 && only->nparams == 0) {
             ty_t *dt = decl_type(I, only, NULL);
-            infer_unify(I, e->span, dt, rt);
-            return infer_field(I, e);
+            if (!infer_unify(I, e->span, dt, rt)) return ty_var(I->tc);
+            for (int f = 0; f < only->ctors[0].nfields; f++)
+                if (only->ctors[0].field_names[f] == e->name) return sema_ctor_field_type(I->p, only, 0, f, NULL);
         }
         pending_t *pd = ARENA_NEW(I->a, pending_t);
         pd->kind = PEND_FIELD;
