@@ -196,6 +196,8 @@ void nos__seg_drop_spare(nos__worker_t *w, nos_pid_t *p);
 void nos__stack_unwind_to(const void *addr);
 /* Total stack memory (bytes) reserved and in use, for vmStats-like reports. */
 size_t nos__stack_bytes_in_use(void);
+/* __morestack entries so far, all workers (approximate while they run). */
+uint64_t nos__stack_morestack_calls(void);
 extern size_t nos__stack_max;       /* per-process stack budget (NOSTOS_STACK_MAX) */
 extern size_t nos__stack_first;     /* first segment size (NOSTOS_STACK_FIRST) */
 
@@ -339,6 +341,7 @@ struct nos__worker {
     void *gc_afl[32];              /* and for pointer-free ones */
     nos__seg_t *seg_cache[8];      /* per-class cache of free segments (stack.c) */
     uint32_t seg_ncache[8];
+    uint64_t morestack_calls;      /* __morestack entries on this worker (stats, tests) */
     uint32_t free_slots_n;         /* process-table slots kept by this worker (proc.c) */
     uint32_t free_slots[64];
     void *san_fiber;               /* the scheduler's TSan fiber */

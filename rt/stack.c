@@ -109,6 +109,14 @@ void nos__stack_init(void)
     }
 }
 
+uint64_t nos__stack_morestack_calls(void)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < nos__nworkers; i++)
+        n += __atomic_load_n(&nos__workers[i]->morestack_calls, __ATOMIC_RELAXED);
+    return n;
+}
+
 size_t nos__stack_bytes_in_use(void)
 {
     size_t n = 0;
@@ -404,6 +412,8 @@ uintptr_t nos__morestack_c(uintptr_t frame, uintptr_t argbytes, uintptr_t entry_
                            uintptr_t cur_sp)
 {
     nos__worker_t *w = nos__w();
+    if (w)
+        w->morestack_calls++;
     if (!w || !w->cur || w->on_sys) {
         /* Split-stack code on a thread or system stack: no limit applies there. */
         nos__set_limit(0);

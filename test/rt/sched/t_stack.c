@@ -140,3 +140,35 @@ TEST_CASE(segment_boundary_loop, 60)
 #endif
     return 0;
 }
+
+/* A StackOverflow can be caught: the segments past the try are released and the process
+ * goes on with a consistent stack (deep recursion works again afterwards). */
+static nos_val_t catch_overflow(nos_closure_t *c)
+{
+    int caught = 0;
+    for (int round = 0; round < 3; round++) {
+        nos_exc_frame_t f;
+        nos_try_push(&f);
+        if (_setjmp(f.jb) == 0) {
+            forever(0);
+            nos_try_pop(&f);
+        } else {
+            nos_val_t *err = (nos_val_t *)(uintptr_t)f.value;
+            caught += f.type == &nos_type_error_tuple &&
+                      strcmp(((nos_str_t *)(uintptr_t)err[0])->data, "StackOverflow") == 0;
+        }
+        if (rec(100000) != rec_expect(100000))
+            caught = -100;
+    }
+    nos_send((nos_pid_t *)c->env[0], &nos_type_int, (nos_val_t)caught);
+    return 0;
+}
+
+TEST_CASE_X(stack_overflow_can_be_caught, 60, .env = "NOSTOS_STACK_MAX=16M")
+{
+#if NOS_TEST_SPLIT_STACK
+    test_spawn(catch_overflow, 1, (nos_val_t)(uintptr_t)nos_self());
+    CHECK_EQ(test_recv(NULL), 3);
+#endif
+    return 0;
+}
