@@ -116,6 +116,7 @@ static int link_exe(const char *obj, emit_opts_t *o) {
     if (strcmp(cc, "clang-19") == 0 && have("ld.lld-19")) argv[n++] = "-fuse-ld=lld";
     if (o->is_static) argv[n++] = "-static";
     argv[n++] = "-Wl,-z,now";
+    argv[n++] = "-Wl,--as-needed"; /* programs without HTTP or PostgreSQL load neither library */
     argv[n++] = "-o";
     argv[n++] = o->out;
     argv[n++] = obj;
