@@ -36,26 +36,57 @@ _Static_assert(sizeof(mvlock_t) <= sizeof(((nos_mvar_t *)0)->lock), "mvar lock d
 #define LK(m) ((mvlock_t *)(void *)(m)->lock)
 #define MAX_WAKE 6   /* handed over per release; bounded for the nosplit budget */
 
+/* The spin word: bit 0 = the spin lock, bit 1 = the mvar is held or has waiters (a hint
+ * for lock-free peeking, written at every spin unlock). */
+#define SPIN_LOCKED 1u
+#define SPIN_BUSY 2u
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
 static void spin_lock(mvlock_t *l)
 {
     for (unsigned n = 0;; n++) {
-        if (!atomic_exchange_explicit(&l->spin, 1, memory_order_acquire))
+        uintptr_t v = atomic_load_explicit(&l->spin, memory_order_relaxed);
+        if (!(v & SPIN_LOCKED) &&
+            atomic_compare_exchange_weak_explicit(&l->spin, &v, v | SPIN_LOCKED,
+                                                  memory_order_acquire, memory_order_relaxed))
             return;
-        while (atomic_load_explicit(&l->spin, memory_order_relaxed)) {
-#if defined(__x86_64__)
-            __builtin_ia32_pause();
-#endif
-            if (++n > 4000) {
-                sched_yield();
-                n = 0;
-            }
+        cpu_relax();
+        if (n > 4000) {
+            sched_yield();
+            n = 0;
         }
     }
 }
 
 static inline void spin_unlock(mvlock_t *l)
 {
-    atomic_store_explicit(&l->spin, 0, memory_order_release);
+    uintptr_t busy = l->readers != 0 || l->whead ? SPIN_BUSY : 0;
+    atomic_store_explicit(&l->spin, busy, memory_order_release);
+}
+
+/* Spin briefly for a held lock with nobody queued: its holder most likely runs on another
+ * worker and lets go within nanoseconds, and taking it then is far cheaper than parking. */
+#ifndef NOS_MVAR_SPIN_TRIES
+#define NOS_MVAR_SPIN_TRIES 64
+#endif
+#define SPIN_TRIES NOS_MVAR_SPIN_TRIES
+
+static bool spin_until_free(mvlock_t *l)
+{
+    for (int i = 0; i < SPIN_TRIES; i++) {
+        cpu_relax();
+        if (!(atomic_load_explicit(&l->spin, memory_order_relaxed) & (SPIN_BUSY | SPIN_LOCKED)))
+            return true;
+    }
+    return false;
 }
 
 void nos_mvar_init(nos_mvar_t *m, const nos_type_t *t)
@@ -191,6 +222,11 @@ void nos_mvar_lock(nos_mvar_t *m)
         l->depth++;
         spin_unlock(l);
         return;
+    }
+    if (l->readers != 0 && !l->whead && nos__nworkers > 1) {
+        spin_unlock(l);
+        spin_until_free(l);
+        spin_lock(l);
     }
     if (l->readers == 0 && !l->whead) {
         l->readers = -1;

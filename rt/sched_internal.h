@@ -54,18 +54,35 @@
  *    runs the dynamic linker (an XSAVE of ~1 KiB) on whatever stack the first call happens
  *    on.
  *
- * 5. Which runtime entry points may be called directly (all of them may, from generated code):
+ * 5. Which runtime entry points may be called directly, and what the others cost:
  *    - The object files of the scheduler half (sched.c, proc.c, mailbox.c, mvar.c, timer.c,
  *      stack.c, gc.c, main.c) carry .note.GNU-split-stack: lld treats them as split-stack
  *      aware and does not enlarge the caller's check. They are "nosplit" in Go's sense:
  *      each path uses at most NOS_NOSPLIT_BUDGET bytes of the caller's segment and does
  *      anything heavier (allocation slow paths, libc, libuv, printing) on the worker's own
- *      pthread stack through nos__on_system_stack.
- *    - Every other runtime function (values, strings, show, lib natives) is an ordinary C
- *      function: lld makes the calling function request NOS_NONSPLIT_ROOM bytes first, so
- *      these may use up to 64 KiB of stack (including a GC collection). Anything that may
- *      need more (deep recursion in C, libcurl, libpq, big formatting) must be wrapped in
- *      nos__on_system_stack by the native that calls it.
+ *      pthread stack through nos__on_system_stack. So nos_spawn, nos_self, nos_send,
+ *      nos_pid_id, nos_recv_*, nos_sleep, nos_yield, nos_preempt, nos_mvar_*,
+ *      nos_process_*, nos_vm_stats are cheap to call from any function.
+ *    - Every other runtime function (values, strings, show, dyn, lib natives) is ordinary
+ *      C: lld rewrites the prologue of EVERY function that contains a call to one so that
+ *      it asks for NOS_NONSPLIT_ROOM (64 KiB) first - a small-frame function then enters
+ *      __morestack_non_split on every call, and a process whose body makes such a call at
+ *      all moves to a >= 64 KiB segment (one more touched page while it waits: an idle
+ *      process costs ~5.5 KB instead of ~1.4 KB). Recommended: call them through a
+ *      per-callee thunk that codegen emits,
+ *          define internal i64 @nos.thunk.nos_alloc(i64 %n) #split_stack {
+ *            %r = musttail call i64 @nos_alloc(i64 %n)
+ *            ret i64 %r
+ *          }
+ *      so that only the thunk's prologue is rewritten: the room is then taken only while
+ *      the C function actually runs (the segment is released when it returns) and the
+ *      caller's own frame stays on the small segment. Hot, bounded functions are better
+ *      made nosplit-safe instead (their file expands NOS__SPLIT_STACK_AWARE and they keep
+ *      within the budget; nos_alloc can pop from nos__gc_alloc's per-worker free lists,
+ *      which never run Boehm on a process stack).
+ *    - Anything that may need more than 64 KiB (deep recursion in C, libcurl, libpq, big
+ *      formatting) must be wrapped in nos__on_system_stack by the native that calls it.
+ *      Code running there must not park, yield or throw.
  *
  * 6. Program start: the generated C-level `main` is
  *        int main(int argc, char **argv) {
