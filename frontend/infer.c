@@ -34,9 +34,10 @@ bool infer_unify(infer_t *I, span_t at, ty_t *expected, ty_t *found) {
     const char *es = ty_str(I->tc, e0), *fs = ty_str(I->tc, f0);
     if (ty_unify(I->tc, expected, found, &why)) return true;
     /* A numeric literal meeting another type reads best as a mismatch with Int. */
-    if (e0->kind == TY_VAR && (e0->traits & TR_NUM)) es = "Int";
-    if (f0->kind == TY_VAR && (f0->traits & TR_NUM)) fs = "Int";
-    if (why && strcmp(why, "Num") != 0) {
+    bool lit = (e0->kind == TY_VAR && e0->literal) || (f0->kind == TY_VAR && f0->literal);
+    if (e0->kind == TY_VAR && e0->literal) es = "Int";
+    if (f0->kind == TY_VAR && f0->literal) fs = "Int";
+    if (why && !lit) {
         ty_t *concrete = ty_is_var(e0) ? f0 : e0;
         diag_error(I->d, at, "type mismatch: %s does not implement %s", ty_str(I->tc, concrete), why);
     } else {
@@ -691,6 +692,19 @@ static ty_t *commit_call(infer_t *I, expr_t *e, fn_info_t *fi, shape_t *sh, ty_t
     return t->ret;
 }
 
+/* "type T has no method m", with the reference's hints for length on maps and sets. */
+static void report_no_method(infer_t *I, span_t at, sym_t name, ty_t *recv) {
+    ty_t *r = ty_prune(recv);
+    if (name == I->s_length && ty_is_con(r, I->tc->tc_map))
+        diag_error(I->d, at, "type %s has no method length; use .size() for Map", ty_str(I->tc, r));
+    else if (name == I->s_length && ty_is_con(r, I->tc->tc_set))
+        diag_error(I->d, at, "type %s has no method length; use .size() for Set", ty_str(I->tc, r));
+    else if (name == I->s_length)
+        diag_error(I->d, at, "type %s has no method length: expected List, String, Tuple, or Array", ty_str(I->tc, r));
+    else
+        diag_error(I->d, at, "type %s has no method %s", ty_str(I->tc, r), name);
+}
+
 static void report_no_candidate(infer_t *I, span_t at, sym_t name, fn_info_t **cands, int ncands, shape_t *sh) {
     int given = sh->nargs + (sh->recv ? 1 : 0);
     /* Arity problems first. */
@@ -730,7 +744,7 @@ static void report_no_candidate(infer_t *I, span_t at, sym_t name, fn_info_t **c
     /* Types: unify against the first shape-compatible candidate to produce a precise message. */
     int before = I->d->nerrors;
     if (sh->recv && sh->recv_ty && ncands > 1) {
-        diag_error(I->d, at, "no method %s found for type %s", name, ty_str(I->tc, sh->recv_ty));
+        report_no_method(I, at, name, sh->recv_ty);
         return;
     }
     commit_call(I, NULL, shape_ok, sh, NULL);
@@ -904,7 +918,7 @@ bool pending_try(infer_t *I, pending_t *pd, bool final) {
         if (!pd->reported) {
             pd->reported = true;
             if (sh.recv_ty)
-                diag_error(I->d, pd->span, "no method %s found for type %s", pd->name, ty_str(I->tc, sh.recv_ty));
+                report_no_method(I, pd->span, pd->name, sh.recv_ty);
             else
                 diag_error(I->d, pd->span, "type mismatch: no overload of '%s' accepts these arguments", pd->name);
         }
@@ -1448,8 +1462,7 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
         if (rp->kind == TY_VAR)
             diag_error(I->d, e->name_span.end ? e->name_span : e->span, "unknown function '%s'", e->name);
         else
-            diag_error(I->d, e->name_span.end ? e->name_span : e->span, "no method %s found for type %s", e->name,
-                       ty_str(I->tc, rt));
+            report_no_method(I, e->name_span.end ? e->name_span : e->span, e->name, rt);
         for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
         return ty_var(I->tc);
     }
@@ -2266,6 +2279,7 @@ ty_t *infer_expr(infer_t *I, expr_t *e, ty_t *expected) {
             /* A plain integer literal is any numeric type (Int unless something says otherwise). */
             t = ty_var(c);
             t->traits = TR_NUM;
+            t->literal = true;
         } else {
             t = num_type(I, e->num);
         }

@@ -194,6 +194,12 @@ static bool require(ty_ctx_t *c, ty_t *t, uint32_t traits, const char **failed, 
     t = ty_prune(t);
     if (!traits) return true;
     if (t->kind == TY_VAR) {
+        /* No type is both a number and a String/List. */
+        uint32_t all = t->traits | traits;
+        if ((all & TR_NUM) && (all & TR_CONCAT)) {
+            if (failed) *failed = (traits & TR_CONCAT) ? "Concat" : "Num";
+            return false;
+        }
         if (commit) t->traits |= traits;
         return true;
     }
@@ -231,6 +237,10 @@ static bool require(ty_ctx_t *c, ty_t *t, uint32_t traits, const char **failed, 
     }
     if (traits & TR_HASH && (tc == c->tc_float || tc == c->tc_f32)) {
         if (failed) *failed = "Hash";
+        return false;
+    }
+    if ((traits & TR_ORD) && (tc == c->tc_bool || tc == c->tc_unit)) {
+        if (failed) *failed = "Ord";
         return false;
     }
     if (tc->kind == TC_OPAQUE && tc != c->tc_dyn && (traits & (TR_ORD | TR_HASH))) {

@@ -49,6 +49,7 @@ struct ty {
     uint32_t traits;   /* TR_* required of whatever this becomes */
     int generic;       /* >= 0: index of a quantified variable in its scheme; -1 otherwise */
     sym_t name;        /* declared name (T in f[T]), or NULL */
+    bool literal;      /* the type of an integer literal (for messages: "found Int") */
     /* TY_CON */
     tycon_t *con;
     /* TY_CON args, TY_FUN params, TY_TUPLE elements */
