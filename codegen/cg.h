@@ -43,7 +43,9 @@ typedef struct cg_loop {
 typedef struct cg_rtfn {
     const char *name;
     LLVMTypeRef type;
-    LLVMValueRef fn;
+    LLVMValueRef fn;      /* what callers call: the function, or its thunk */
+    LLVMValueRef real;    /* the C function */
+    LLVMValueRef inner;   /* the thunk's call of the C function, or NULL */
 } cg_rtfn_t;
 
 typedef struct cg_localfn_env {
@@ -89,6 +91,9 @@ LLVMValueRef cg_from_slot(cg_t *g, LLVMValueRef v, ty_t *t);
 LLVMValueRef cg_desc(cg_t *g, ty_t *t);
 LLVMValueRef cg_rt(cg_t *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params, int n, LLVMTypeRef *fnty);
 LLVMValueRef cg_call_rt(cg_t *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *pt, LLVMValueRef *args, int n);
+/* Adds an enum attribute (zeroext, noreturn, ...) to a runtime function got from cg_rt, its
+ * thunk and the thunk's inner call alike. */
+void cg_rt_attr(cg_t *g, LLVMValueRef f, unsigned idx, const char *attr);
 LLVMValueRef cg_str_const(cg_t *g, const char *s, size_t len);
 LLVMValueRef cg_unit(cg_t *g);
 bool cg_is_prim(cg_t *g, ty_t *t, prim_t p);

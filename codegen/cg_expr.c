@@ -116,8 +116,7 @@ static LLVMValueRef rt3(cg_t *g, const char *name, LLVMTypeRef ret, LLVMTypeRef 
 static LLVMValueRef rt_bool(cg_t *g, const char *name, LLVMTypeRef *pt, LLVMValueRef *a, int n) {
     LLVMTypeRef ft;
     LLVMValueRef f = cg_rt(g, name, g->i1, pt, n, &ft);
-    unsigned k = LLVMGetEnumAttributeKindForName("zeroext", 7);
-    LLVMAddAttributeAtIndex(f, LLVMAttributeReturnIndex, LLVMCreateEnumAttribute(g->ctx, k, 0));
+    cg_rt_attr(g, f, LLVMAttributeReturnIndex, "zeroext");
     return LLVMBuildCall2(g->b, ft, f, a, (unsigned)n, "");
 }
 
@@ -805,8 +804,7 @@ static void add_int_attr(cg_t *g, LLVMValueRef f, unsigned idx, ty_t *t) {
     if (p == PRIM_BOOL || p == PRIM_U8 || p == PRIM_U16) a = "zeroext";
     else if (p == PRIM_I8 || p == PRIM_I16) a = "signext";
     if (!a) return;
-    unsigned k = LLVMGetEnumAttributeKindForName(a, strlen(a));
-    LLVMAddAttributeAtIndex(f, idx, LLVMCreateEnumAttribute(g->ctx, k, 0));
+    cg_rt_attr(g, f, idx, a);
 }
 
 /*
@@ -1733,13 +1731,20 @@ static LLVMValueRef cg_block(cg_t *g, expr_t *e, bool tail) {
 
 /* ---- expressions ---------------------------------------------------------------------------------------------- */
 
+/* A list cell {head, tail}, allocated inline (nos_alloc is a direct call). */
+static LLVMValueRef cons_cell(cg_t *g, LLVMValueRef head_slot, LLVMValueRef tail) {
+    LLVMValueRef c = cg_alloc(g, 2, false);
+    LLVMBuildStore(g->b, head_slot, c);
+    LLVMBuildStore(g->b, tail, slot_ptr(g, c, 1));
+    return c;
+}
+
 static LLVMValueRef list_literal(cg_t *g, expr_t *e, ty_t *t) {
     ty_t *et = ty_prune(t)->args[0];
     LLVMValueRef *vals = xmalloc(sizeof(LLVMValueRef) * (size_t)(e->nelems ? e->nelems : 1));
     for (int i = 0; i < e->nelems; i++) vals[i] = cg_expr(g, e->elems[i], false);
     LLVMValueRef cur = e->rhs ? cg_expr(g, e->rhs, false) : LLVMConstNull(g->ptr);
-    for (int i = e->nelems - 1; i >= 0; i--)
-        cur = rt2(g, "nos_list_cons", g->ptr, g->i64, slot_of(g, vals[i], et), g->ptr, cur);
+    for (int i = e->nelems - 1; i >= 0; i--) cur = cons_cell(g, slot_of(g, vals[i], et), cur);
     free(vals);
     return cur;
 }
@@ -1829,7 +1834,7 @@ static LLVMValueRef binop(cg_t *g, expr_t *e) {
     ty_t *lt = cg_ty(g, e->lhs->ty), *rt = cg_ty(g, e->rhs->ty);
     LLVMValueRef a = cg_expr(g, e->lhs, false);
     LLVMValueRef b = cg_expr(g, e->rhs, false);
-    if (e->op == OP_CONS) return rt2(g, "nos_list_cons", g->ptr, g->i64, slot_of(g, a, lt), g->ptr, b);
+    if (e->op == OP_CONS) return cons_cell(g, slot_of(g, a, lt), b);
     if (e->op == OP_CONCAT) {
         if (cg_is_prim(g, lt, PRIM_STRING)) return rt2(g, "nos_str_concat", g->ptr, g->ptr, a, g->ptr, b);
         return rt2(g, "nos_list_append", g->ptr, g->ptr, a, g->ptr, b);

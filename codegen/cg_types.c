@@ -90,6 +90,45 @@ LLVMValueRef cg_unit(cg_t *g) { return LLVMConstInt(g->i8, 0, 0); }
 
 /* ---- runtime declarations ------------------------------------------------------------- */
 
+/*
+ * Runtime functions that generated code may call straight from a small process stack
+ * segment: their object files are split-stack aware (rt/sched_internal.h, point 5).
+ * Calls of any other C function go through a thunk that carries the "split-stack"
+ * attribute: lld then enlarges the thunk's stack check, not the caller's, so a process
+ * takes the extra room only while that C function runs.
+ */
+static bool split_stack_aware(const char *name) {
+    static const char *const direct[] = {
+        "nos_spawn", "nos_self", "nos_send", "nos_pid_id", "nos_recv_begin", "nos_recv_next", "nos_recv_take",
+        "nos_sleep", "nos_yield", "nos_preempt", "nos_stack_check", "nos_vm_stats", "nos_alloc", "nos_alloc_atomic",
+        "nos_main", "_setjmp",
+    };
+    if (strncmp(name, "llvm.", 5) == 0 || strncmp(name, "nos_mvar_", 9) == 0 || strncmp(name, "nos_process_", 12) == 0)
+        return true;
+    for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
+        if (strcmp(direct[i], name) == 0) return true;
+    return false;
+}
+
+static cg_rtfn_t *rt_entry(cg_t *g, LLVMValueRef f) {
+    for (int i = 0; i < g->rtfns.len; i++)
+        if (g->rtfns.items[i].fn == f || g->rtfns.items[i].real == f) return &g->rtfns.items[i];
+    return NULL;
+}
+
+void cg_rt_attr(cg_t *g, LLVMValueRef f, unsigned idx, const char *attr) {
+    unsigned k = LLVMGetEnumAttributeKindForName(attr, strlen(attr));
+    LLVMAttributeRef a = LLVMCreateEnumAttribute(g->ctx, k, 0);
+    cg_rtfn_t *e = rt_entry(g, f);
+    if (!e) {
+        LLVMAddAttributeAtIndex(f, idx, a);
+        return;
+    }
+    LLVMAddAttributeAtIndex(e->fn, idx, a);
+    if (e->real != e->fn) LLVMAddAttributeAtIndex(e->real, idx, a);
+    if (e->inner) LLVMAddCallSiteAttribute(e->inner, idx, a);
+}
+
 LLVMValueRef cg_rt(cg_t *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params, int n, LLVMTypeRef *fnty) {
     for (int i = 0; i < g->rtfns.len; i++)
         if (strcmp(g->rtfns.items[i].name, name) == 0) {
@@ -100,10 +139,32 @@ LLVMValueRef cg_rt(cg_t *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *para
     LLVMValueRef f = LLVMGetNamedFunction(g->mod, name);
     if (!f) f = LLVMAddFunction(g->mod, name, ft);
     /* Keep our own copy: callers may pass names built in temporary buffers. */
-    cg_rtfn_t e = {arena_strndup(g->p->arena, name, strlen(name)), ft, f};
+    cg_rtfn_t e = {arena_strndup(g->p->arena, name, strlen(name)), ft, f, f, NULL};
+    if (g->split_stack && !split_stack_aware(name)) {
+        char tname[256];
+        snprintf(tname, sizeof tname, "nos.thunk.%s", name);
+        LLVMValueRef t = LLVMAddFunction(g->mod, tname, ft);
+        LLVMSetLinkage(t, LLVMInternalLinkage);
+        LLVMAddAttributeAtIndex(t, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(g->ctx, "split-stack", 11, "", 0));
+        unsigned ni = LLVMGetEnumAttributeKindForName("noinline", 8);
+        LLVMAddAttributeAtIndex(t, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, ni, 0));
+        LLVMBasicBlockRef saved = LLVMGetInsertBlock(g->b);
+        LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, t, "entry"));
+        LLVMValueRef *args = xmalloc(sizeof(LLVMValueRef) * (size_t)(n ? n : 1));
+        for (int i = 0; i < n; i++) args[i] = LLVMGetParam(t, (unsigned)i);
+        LLVMValueRef call = LLVMBuildCall2(g->b, ft, f, args, (unsigned)n, "");
+        free(args);
+        LLVMSetTailCall(call, 1);
+        if (LLVMGetTypeKind(ret) == LLVMVoidTypeKind) LLVMBuildRetVoid(g->b);
+        else LLVMBuildRet(g->b, call);
+        if (saved) LLVMPositionBuilderAtEnd(g->b, saved);
+        e.fn = t;
+        e.inner = call;
+    }
     vec_push(&g->rtfns, e);
     if (fnty) *fnty = ft;
-    return f;
+    return e.fn;
 }
 
 LLVMValueRef cg_call_rt(cg_t *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *pt, LLVMValueRef *args, int n) {
@@ -115,10 +176,8 @@ LLVMValueRef cg_call_rt(cg_t *g, const char *name, LLVMTypeRef ret, LLVMTypeRef 
 void cg_noreturn_call(cg_t *g, const char *name, LLVMTypeRef *pt, LLVMValueRef *args, int n) {
     LLVMTypeRef ft;
     LLVMValueRef f = cg_rt(g, name, g->void_t, pt, n, &ft);
-    unsigned k = LLVMGetEnumAttributeKindForName("noreturn", 8);
-    LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, k, 0));
-    unsigned c = LLVMGetEnumAttributeKindForName("cold", 4);
-    LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, c, 0));
+    cg_rt_attr(g, f, LLVMAttributeFunctionIndex, "noreturn");
+    cg_rt_attr(g, f, LLVMAttributeFunctionIndex, "cold");
     LLVMBuildCall2(g->b, ft, f, args, (unsigned)n, "");
     LLVMBuildUnreachable(g->b);
 }

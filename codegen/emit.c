@@ -116,6 +116,9 @@ static int link_exe(const char *obj, emit_opts_t *o) {
     if (strcmp(cc, "clang-19") == 0 && have("ld.lld-19")) argv[n++] = "-fuse-ld=lld";
     if (o->is_static) argv[n++] = "-static";
     argv[n++] = "-Wl,-z,now";
+    /* A thunk that calls ordinary C asks for this much stack (Boehm's allocator alone may
+     * use ~25 KiB below its caller; lld's default is 16 KiB). */
+    argv[n++] = "-Wl,--split-stack-adjust-size=65536";
     argv[n++] = "-Wl,--as-needed"; /* programs without HTTP or PostgreSQL load neither library */
     argv[n++] = "-o";
     argv[n++] = o->out;

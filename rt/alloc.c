@@ -17,30 +17,26 @@
 
 #include "internal.h"
 
-void nos__fatal(const char *fmt, ...)
-{
-    va_list ap;
-    fflush(stdout);
-    fputs("runtime: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
+/*
+ * Allocation goes through the scheduler's per-worker free lists (rt/gc.c): the fast path
+ * uses a few words of the caller's stack and the slow path (refilling the lists, running a
+ * collection) happens on the worker's own stack. So this file is split-stack aware and
+ * generated code calls it directly from the smallest process stack segment.
+ */
+void *nos__gc_alloc(size_t bytes);
+void *nos__gc_alloc_atomic(size_t bytes);
 
 void *nos_alloc(size_t bytes)
 {
-    void *p = GC_MALLOC(bytes ? bytes : 1);
-    if (!p)
-        nos__fatal("out of memory allocating %zu bytes", bytes);
-    return p;
+    return nos__gc_alloc(bytes ? bytes : 1);
 }
 
 void *nos_alloc_atomic(size_t bytes)
 {
-    void *p = GC_MALLOC_ATOMIC(bytes ? bytes : 1);
-    if (!p)
-        nos__fatal("out of memory allocating %zu bytes", bytes);
-    return p;
+    return nos__gc_alloc_atomic(bytes ? bytes : 1);
 }
+
+#if defined(__x86_64__) && defined(__ELF__)
+__asm__(".section .note.GNU-split-stack,\"\",@progbits\n\t.previous\n\t"
+        ".section .note.GNU-no-split-stack,\"\",@progbits\n\t.previous");
+#endif

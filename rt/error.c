@@ -10,9 +10,23 @@
  * that may yield. Jumps use _longjmp, matching the _setjmp the compiler emits.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+
+void nos__fatal(const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fputs("runtime: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
 
 /*
  * The kinds the runtime itself raises. An uncaught error of one of these kinds is reported

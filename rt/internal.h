@@ -21,6 +21,9 @@
  * after anything that may yield, never cache it.
  */
 nos_exc_frame_t **nos__exc_slot(void);
+/* Allocation from the scheduler's per-worker free lists (rt/gc.c; stand-ins in test/rt). */
+void *nos__gc_alloc(size_t bytes);
+void *nos__gc_alloc_atomic(size_t bytes);
 
 /*
  * An exception reached the bottom of the current process with no try frame. Prints

@@ -70,6 +70,16 @@ static int ntests;
 
 /* ---- stand-ins for the scheduler half ------------------------------------------------------- */
 
+void *nos__gc_alloc(size_t bytes)
+{
+    return GC_MALLOC(bytes);
+}
+
+void *nos__gc_alloc_atomic(size_t bytes)
+{
+    return GC_MALLOC_ATOMIC(bytes);
+}
+
 struct nos_pid {
     int64_t id;
 };
