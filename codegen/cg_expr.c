@@ -260,8 +260,40 @@ static const char *big_fn(op_t op, bool dec) {
     }
 }
 
+/*
+ * a <op> b on a user type through its implementation (`Vec2: Num add(self, other) = ...`),
+ * reached from generic code such as doubleIt[T: Num](x: T) = x + x.
+ */
+static LLVMValueRef user_op(cg_t *g, const char *method, ty_t *t, LLVMValueRef a, LLVMValueRef b) {
+    ty_t *tt = ty_prune(t);
+    sym_t name = sym_cstr(g->p->syms, method);
+    for (int i = 0; i < g->p->fns.len; i++) {
+        fn_info_t *f = g->p->fns.items[i];
+        if (f->name != name || f->kind != FK_TOP || f->arity != 2 || (f->mod && f->mod->is_prelude)) continue;
+        ty_t *p0 = ty_prune(f->type->args[0]);
+        if (p0->kind != TY_CON || p0->con != tt->con) continue;
+        /* Its scheme variables for this concrete type. */
+        int n = f->scheme ? f->scheme->nvars : 0;
+        ty_t **fresh = NULL;
+        ty_t *ft = ty_prune(f->scheme ? ty_instantiate(g->tc, f->scheme, &fresh) : f->type);
+        ty_unify(g->tc, ft->args[0], tt, NULL);
+        ty_unify(g->tc, ft->args[1], tt, NULL);
+        ty_t **targs = ARENA_NEWN(g->p->arena, ty_t *, n ? n : 1);
+        for (int k = 0; k < n; k++) targs[k] = mono_type(g->m, NULL, fresh[k]);
+        instance_t *in = mono_instance(g->m, f, NULL, targs, n);
+        LLVMValueRef av[] = {a, b};
+        return LLVMBuildCall2(g->b, cg_instance_fnty(g, in), cg_instance_fn(g, in), av, 2, "");
+    }
+    diag_error(g->d, (span_t){0, 0, 0}, "no implementation of %s for type %s", method, ty_str(g->tc, t));
+    return undef(g, t);
+}
+
 static LLVMValueRef arith(cg_t *g, op_t op, ty_t *t, LLVMValueRef a, LLVMValueRef b) {
     prim_t p = cg_prim(t);
+    if (p == PRIM_NONE) {
+        const char *m = op == OP_ADD ? "add" : op == OP_SUB ? "sub" : op == OP_MUL ? "mul" : op == OP_DIV ? "div" : "mod";
+        return user_op(g, m, t, a, b);
+    }
     if (prim_float(p)) {
         switch (op) {
         case OP_ADD: return LLVMBuildFAdd(g->b, a, b, "");

@@ -769,7 +769,20 @@ static void add_group(fnvec_t *v, fn_group_t *g) {
  * Resolves and types a call of one of `cands` with the given shape. Returns
  * the result type; records e->res (CR_FN now, or CR_PENDING).
  */
+static ty_t *call_candidates_fb(infer_t *I, expr_t *e, sym_t name, fnvec_t *cands, fnvec_t *fallback, shape_t *sh,
+                                ty_t *expected);
+
 static ty_t *call_candidates(infer_t *I, expr_t *e, sym_t name, fnvec_t *cands, shape_t *sh, ty_t *expected) {
+    return call_candidates_fb(I, e, name, cands, NULL, sh, expected);
+}
+
+/*
+ * Like call_candidates; when no candidate of `cands` fits the arguments, the
+ * functions of `fallback` (the same name in enclosing modules: a user's
+ * show(self: Point) does not hide the prelude's show for an Int) are tried too.
+ */
+static ty_t *call_candidates_fb(infer_t *I, expr_t *e, sym_t name, fnvec_t *cands, fnvec_t *fallback, shape_t *sh,
+                                ty_t *expected) {
     g_I = I;
     /* Infer non-lambda arguments. */
     for (int i = 0; i < sh->nargs; i++) {
@@ -779,6 +792,12 @@ static ty_t *call_candidates(infer_t *I, expr_t *e, sym_t name, fnvec_t *cands, 
     fnvec_t viable = {0};
     for (int i = 0; i < cands->len; i++)
         if (candidate_fits(I, cands->items[i], sh)) vec_push(&viable, cands->items[i]);
+    if (viable.len == 0 && fallback && fallback->len) {
+        for (int i = 0; i < fallback->len; i++) {
+            vec_push(cands, fallback->items[i]);
+            if (candidate_fits(I, fallback->items[i], sh)) vec_push(&viable, fallback->items[i]);
+        }
+    }
     fn_info_t *pick = choose(I, viable.items, viable.len, sh, false);
     if (pick) {
         vec_free(&viable);
@@ -1520,30 +1539,26 @@ static ty_t *infer_call(infer_t *I, expr_t *e, ty_t *expected) {
         callee->bind = b;
         if (b->kind == B_FNS || b->kind == B_LOCALFN) {
             note_use(I, b);
-            fnvec_t cands = {0};
+            fnvec_t cands = {0}, outer = {0};
             add_group(&cands, b->fns);
-            /* Outer modules' functions of the same name are candidates too (prelude overloads). */
+            /* The same name in enclosing modules (the prelude) is tried when nothing here fits. */
             if (b->kind == B_FNS) {
-                for (module_info_t *m = I->mod ? I->mod->parent : NULL; m; m = m->parent) {
+                for (module_info_t *m = I->mod; m; m = m->parent) {
                     binding_t *ob = sema_lookup_in_module(m, callee->name);
-                    if (ob && ob->kind == B_FNS && ob != b) {
-                        /* Only when the inner group has no function of a matching arity. */
-                        bool has = false;
-                        int given = e->nargs;
-                        for (int i = 0; i < b->fns->fns.len; i++) {
-                            fn_info_t *f = b->fns->fns.items[i];
-                            if (f->nrequired <= given && given <= f->arity) has = true;
-                        }
-                        if (!has) add_group(&cands, ob->fns);
-                    }
+                    if (ob && ob->kind == B_FNS && ob != b) add_group(&outer, ob->fns);
+                }
+                for (module_info_t *m = I->p->prelude; m; m = NULL) {
+                    binding_t *ob = sema_lookup_in_module(m, callee->name);
+                    if (ob && ob->kind == B_FNS && ob != b) add_group(&outer, ob->fns);
                 }
             }
             shape_t sh = {0};
             sh.args = e->args;
             sh.nargs = e->nargs;
             sh.arg_tys = ARENA_NEWN(I->a, ty_t *, e->nargs ? e->nargs : 1);
-            ty_t *r = call_candidates(I, e, callee->name, &cands, &sh, expected);
+            ty_t *r = call_candidates_fb(I, e, callee->name, &cands, &outer, &sh, expected);
             vec_free(&cands);
+            vec_free(&outer);
             return r;
         }
         if (b->kind == B_MODULE) {
@@ -1791,6 +1806,18 @@ static ty_t *pending_index(infer_t *I, expr_t *e, pending_kind_t k, sym_t name, 
     return pd->result;
 }
 
+/* Is there a user function `name` whose first parameter is declared with type constructor tc? */
+static bool user_method_for(infer_t *I, sym_t name, tycon_t *tc) {
+    for (int i = 0; i < I->p->fns.len; i++) {
+        fn_info_t *f = I->p->fns.items[i];
+        if (f->name != name || f->kind != FK_TOP || f->arity < 1 || !f->annotated[0]) continue;
+        if (f->mod && f->mod->is_prelude) continue;
+        ty_t *p0 = ty_prune(f->type->args[0]);
+        if (p0->kind == TY_CON && p0->con == tc) return true;
+    }
+    return false;
+}
+
 static ty_t *infer_binop(infer_t *I, expr_t *e) {
     ty_ctx_t *c = I->tc;
     if (e->op == OP_PIPE) {
@@ -1833,6 +1860,42 @@ static ty_t *infer_binop(infer_t *I, expr_t *e) {
         return ty_list(c, lt);
     }
     ty_t *rt = infer_expr(I, e->rhs, NULL);
+    /* Operators on a user type that implements them (Num: add sub mul div, Eq: eq,
+     * Ord: lt gt lte gte) call the implementation. */
+    {
+        static const struct { op_t op; const char *method; bool negate; } ops[] = {
+            {OP_ADD, "add", false}, {OP_SUB, "sub", false}, {OP_MUL, "mul", false}, {OP_DIV, "div", false},
+            {OP_MOD, "mod", false}, {OP_EQ, "eq", false},   {OP_NE, "eq", true},     {OP_LT, "lt", false},
+            {OP_GT, "gt", false},   {OP_LE, "lte", false},  {OP_GE, "gte", false},
+        };
+        ty_t *l = ty_prune(lt);
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0] && l->kind == TY_CON && l->con->decl; i++) {
+            if (ops[i].op != e->op) continue;
+            sym_t mname = sym_cstr(I->p->syms, ops[i].method);
+            if (!user_method_for(I, mname, l->con)) break;
+            expr_t *call = ARENA_NEW(I->a, expr_t);
+            call->kind = E_METHOD;
+            call->span = e->span;
+            call->lhs = e->lhs;
+            call->name = mname;
+            call->name_span = e->span;
+            call->has_parens = true;
+            call->nargs = 1;
+            call->args = ARENA_NEWN(I->a, arg_t, 1);
+            call->args[0].value = e->rhs;
+            call->args[0].span = e->rhs->span;
+            expr_t *res = call;
+            if (ops[i].negate) {
+                res = ARENA_NEW(I->a, expr_t);
+                res->kind = E_UNOP;
+                res->op = OP_NOT;
+                res->span = e->span;
+                res->lhs = call;
+            }
+            e->desugared = res;
+            return infer_expr(I, res, NULL);
+        }
+    }
     callres_t *r = new_res(I, e, CR_BUILTIN);
     switch (e->op) {
     case OP_ADD:

@@ -546,6 +546,156 @@ static void collect_global(infer_t *I, module_info_t *m, item_t *it, bool is_mva
 
 static void collect_items(infer_t *I, module_info_t *m, item_t **items, int n);
 
+/* ---- traits -------------------------------------------------------------------------------
+ *
+ * A trait names methods; an impl `Type: Trait` supplies them for Type. Impl methods are
+ * ordinary functions whose first parameter (self) is annotated with the impl's type, so
+ * that calls pick them by overloading on the receiver's type, like any annotated overload,
+ * and generic code reaches them through pending constraints decided per instance. `Self`
+ * in annotations means the impl's type. Trait methods with a default body that an impl
+ * does not define are copied into the impl.
+ */
+
+static const char *const builtin_traits[] = {"Show", "Eq", "Ord", "Num", "Hash", "Copy", "Concat", NULL};
+
+static bool is_builtin_trait(sym_t n) {
+    for (int i = 0; builtin_traits[i]; i++)
+        if (strcmp(n, builtin_traits[i]) == 0) return true;
+    return false;
+}
+
+static item_t *find_trait(infer_t *I, sym_t name, int before) {
+    for (int i = 0; i < I->p->traits.len && (before < 0 || i < before); i++)
+        if (I->p->traits.items[i]->name == name) return I->p->traits.items[i];
+    return NULL;
+}
+
+static void collect_trait(infer_t *I, module_info_t *m, item_t *it) {
+    (void)m;
+    /* Supertraits must be declared before (this also rejects cycles and self-reference). */
+    for (int i = 0; i < it->nsupers; i++)
+        if (!find_trait(I, it->supers[i], I->p->traits.len) && !is_builtin_trait(it->supers[i]))
+            diag_error(I->d, it->span, "unknown trait '%s' (supertrait of %s)", it->supers[i], it->name);
+    vec_push(&I->p->traits, it);
+}
+
+/* A copy of te with every `Self` replaced by self_te. */
+static texpr_t *subst_self(infer_t *I, texpr_t *te, texpr_t *self_te) {
+    if (!te) return NULL;
+    if (te->kind == TE_NAME && strcmp(te->name, "Self") == 0) return self_te;
+    if (!te->nargs && !te->ret) return te;
+    texpr_t *c = ARENA_NEW(I->a, texpr_t);
+    *c = *te;
+    c->args = ARENA_NEWN(I->a, texpr_t *, te->nargs ? te->nargs : 1);
+    for (int i = 0; i < te->nargs; i++) c->args[i] = subst_self(I, te->args[i], self_te);
+    c->ret = subst_self(I, te->ret, self_te);
+    return c;
+}
+
+/* Types self and Self of one impl method clause. */
+static void type_self(infer_t *I, clause_t *cl, texpr_t *self_te) {
+    for (int i = 0; i < cl->nparams; i++) {
+        param_t *pm = &cl->params[i];
+        if (i == 0 && !pm->type) pm->type = self_te;
+        else pm->type = subst_self(I, pm->type, self_te);
+    }
+    cl->ret = subst_self(I, cl->ret, self_te);
+}
+
+static void add_impl_fn(infer_t *I, module_info_t *m, item_t *impl, fn_decl_t *d) {
+    fn_decl_t *nd = ARENA_NEW(I->a, fn_decl_t);
+    *nd = *d;
+    nd->clauses = ARENA_NEWN(I->a, clause_t, d->nclauses ? d->nclauses : 1);
+    for (int k = 0; k < d->nclauses; k++) {
+        nd->clauses[k] = d->clauses[k];
+        nd->clauses[k].params = ARENA_NEWN(I->a, param_t, d->clauses[k].nparams ? d->clauses[k].nparams : 1);
+        memcpy(nd->clauses[k].params, d->clauses[k].params, sizeof(param_t) * (size_t)d->clauses[k].nparams);
+        type_self(I, &nd->clauses[k], impl->alias);
+    }
+    item_t *cp = ARENA_NEW(I->a, item_t);
+    cp->kind = I_FN;
+    cp->span = impl->span;
+    cp->pub = true;
+    cp->fn = nd;
+    collect_fn(I, m, cp);
+}
+
+static void collect_impl(infer_t *I, module_info_t *m, item_t *it) {
+    it->sema = m;
+    for (int k = 0; k < it->nfns; k++) add_impl_fn(I, m, it, it->fns[k]);
+    vec_push(&I->p->impls, it);
+}
+
+/* After all items: traits of impls exist, supertraits are implemented, defaults are copied. */
+/* ty_ctx_t.user_trait: an impl `T: Num` (or Eq, Ord, Show...) for the user type tc. */
+static bool user_trait(ty_ctx_t *c, tycon_t *tc, uint32_t trait) {
+    program_t *p = c->user;
+    const char *name = trait == TR_NUM ? "Num" : trait == TR_ORD ? "Ord" : trait == TR_EQ ? "Eq" : trait == TR_SHOW ? "Show" : NULL;
+    if (!name || !tc->decl) return false;
+    for (int i = 0; i < p->impls.len; i++) {
+        item_t *it = p->impls.items[i];
+        if (strcmp(it->trait_name, name) != 0 || !it->alias || !it->alias->name) continue;
+        const char *tn = it->alias->name;
+        const char *dot = strrchr(tn, '.');
+        if (strcmp(dot ? dot + 1 : tn, tc->decl->name) == 0) return true;
+    }
+    return false;
+}
+
+static void check_impls(infer_t *I) {
+    I->tc->user_trait = user_trait;
+    I->tc->user = I->p;
+    for (int i = 0; i < I->p->impls.len; i++) {
+        item_t *it = I->p->impls.items[i];
+        item_t *tr = find_trait(I, it->trait_name, -1);
+        if (!tr) {
+            if (!is_builtin_trait(it->trait_name))
+                diag_error(I->d, it->span, "unknown trait '%s'", it->trait_name);
+            continue;
+        }
+        sbuf_t k1 = {0};
+        texpr_key(&k1, it->alias);
+        for (int sidx = 0; sidx < tr->nsupers; sidx++) {
+            bool found = is_builtin_trait(tr->supers[sidx]);
+            for (int j = 0; j < I->p->impls.len && !found; j++) {
+                item_t *o = I->p->impls.items[j];
+                if (o->trait_name != tr->supers[sidx]) continue;
+                sbuf_t k2 = {0};
+                texpr_key(&k2, o->alias);
+                if (strcmp(sb_cstr(&k1), sb_cstr(&k2)) == 0) found = true;
+                sb_free(&k2);
+            }
+            if (!found)
+                diag_error(I->d, it->span, "%s must implement supertrait %s to implement %s",
+                           it->alias && it->alias->name ? it->alias->name : "type", tr->supers[sidx], tr->name);
+        }
+        sb_free(&k1);
+        /* Default methods the impl leaves out. */
+        for (int q = 0; q < tr->nmethods; q++) {
+            trait_method_t *tm = &tr->methods[q];
+            if (!tm->def) continue;
+            bool defined = false;
+            for (int k = 0; k < it->nfns; k++)
+                if (it->fns[k]->name == tm->name) defined = true;
+            if (defined) continue;
+            fn_decl_t *d = ARENA_NEW(I->a, fn_decl_t);
+            d->name = tm->name;
+            d->span = tm->span;
+            d->name_span = tm->span;
+            d->nclauses = 1;
+            d->clauses = ARENA_NEW(I->a, clause_t);
+            d->clauses[0].params = tm->params;
+            d->clauses[0].nparams = tm->nparams;
+            d->clauses[0].ret = tm->ret;
+            d->clauses[0].body = tm->def;
+            d->clauses[0].span = tm->span;
+            module_info_t *saved = I->mod;
+            add_impl_fn(I, (module_info_t *)it->sema ? (module_info_t *)it->sema : I->p->root, it, d);
+            I->mod = saved;
+        }
+    }
+}
+
 static module_info_t *module_for_decl(infer_t *I, module_info_t *parent, sym_t name) {
     module_info_t *c = child_module(parent, name);
     if (c) return c;
@@ -580,18 +730,10 @@ static void collect_items(infer_t *I, module_info_t *m, item_t **items, int n) {
         case I_USE: break; /* after all modules exist */
         case I_TEST: break;
         case I_TRAIT:
+            collect_trait(I, m, it);
+            break;
         case I_IMPL:
-            /* Traits are Tier 2: accepted syntactically, their methods are plain functions. */
-            if (it->kind == I_IMPL) {
-                for (int k = 0; k < it->nfns; k++) {
-                    item_t tmp = *it;
-                    tmp.kind = I_FN;
-                    tmp.fn = it->fns[k];
-                    item_t *cp = ARENA_NEW(I->a, item_t);
-                    *cp = tmp;
-                    collect_fn(I, m, cp);
-                }
-            }
+            collect_impl(I, m, it);
             break;
         case I_EXTERN:
             diag_error(I->d, it->span, "extern declarations are not supported");
@@ -1186,6 +1328,8 @@ bool sema_check(program_t *p) {
             target = module_for_decl(I, p->root, sym_cstr(p->syms, src->module));
         process_uses(I, target, m->items, m->nitems);
     }
+
+    check_impls(I);
 
     /* Option and Result come from the prelude. */
     {

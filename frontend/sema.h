@@ -261,6 +261,8 @@ typedef struct program {
     VEC(fn_info_t *) fns;           /* every function, lambdas included */
     VEC(global_info_t *) globals;   /* in initialization order */
     VEC(type_decl_t *) types;
+    VEC(item_t *) traits;           /* trait declarations, in source order */
+    VEC(item_t *) impls;            /* `Type: Trait` blocks */
     fn_info_t *main_fn;
     type_decl_t *option_decl, *result_decl;
     int nbindings;

@@ -223,6 +223,8 @@ static bool require(ty_ctx_t *c, ty_t *t, uint32_t traits, const char **failed, 
         return true;
     }
     tycon_t *tc = t->con;
+    if ((traits & TR_NUM) && !ty_is_numeric_con(tc) && tc->decl && c->user_trait && c->user_trait(c, tc, TR_NUM))
+        traits &= ~(uint32_t)TR_NUM;
     if (traits & TR_NUM && !ty_is_numeric_con(tc)) {
         if (failed) *failed = "Num";
         return false;

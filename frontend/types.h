@@ -111,6 +111,9 @@ typedef struct ty_ctx {
         *tc_u32, *tc_u64, *tc_float, *tc_f32, *tc_bigint, *tc_decimal, *tc_string, *tc_pid,
         *tc_list, *tc_map, *tc_set, *tc_dyn, *tc_arr_i64, *tc_arr_f64, *tc_arr_f32, *tc_buffer;
     ty_t *t_unit, *t_bool, *t_char, *t_int, *t_float, *t_string, *t_pid, *t_dyn;
+    /* Does a user type implement a built-in trait (e.g. `Vec2: Num`)? Set by sema. */
+    bool (*user_trait)(struct ty_ctx *c, tycon_t *tc, uint32_t trait);
+    void *user;
 } ty_ctx_t;
 
 void ty_ctx_init(ty_ctx_t *c, arena_t *a, symtab_t *syms);
