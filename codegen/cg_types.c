@@ -17,9 +17,9 @@ void cg_init_types(cg_t *g) {
     g->f64 = LLVMDoubleTypeInContext(g->ctx);
     g->ptr = LLVMPointerTypeInContext(g->ctx, 0);
     g->void_t = LLVMVoidTypeInContext(g->ctx);
-    LLVMTypeRef df[] = {g->i32, g->i32, g->ptr, g->ptr, g->ptr, g->ptr, g->i32};
+    LLVMTypeRef df[] = {g->i32, g->i32, g->ptr, g->ptr, g->ptr, g->ptr, g->i32, g->ptr};
     g->desc_ty = LLVMStructCreateNamed(g->ctx, "nos_type");
-    LLVMStructSetBody(g->desc_ty, df, 7, 0);
+    LLVMStructSetBody(g->desc_ty, df, 8, 0);
     LLVMTypeRef cf[] = {g->ptr, g->i32, g->ptr, g->ptr};
     g->ctor_ty = LLVMStructCreateNamed(g->ctx, "nos_ctor");
     LLVMStructSetBody(g->ctor_ty, cf, 4, 0);
@@ -280,6 +280,47 @@ static LLVMValueRef extern_desc(cg_t *g, const char *name) {
     return gv;
 }
 
+/*
+ * The user's show for type t (from `T: Show show(self) = ...`, any user function
+ * show(self: T)), wrapped as nos_str_t *(nos_val_t) for the descriptor; NULL constant
+ * if there is none.
+ */
+static LLVMValueRef user_show_wrapper(cg_t *g, ty_t *t) {
+    sym_t name = sym_cstr(g->p->syms, "show");
+    for (int i = 0; i < g->p->fns.len; i++) {
+        fn_info_t *f = g->p->fns.items[i];
+        if (f->name != name || f->kind != FK_TOP || f->arity != 1 || !f->annotated[0] || (f->mod && f->mod->is_prelude))
+            continue;
+        if (f->state != 2) continue;
+        ty_t *p0 = ty_prune(f->type->args[0]);
+        if (p0->kind != TY_CON || p0->con != t->con) continue;
+        int n = f->scheme ? f->scheme->nvars : 0;
+        ty_t **fresh = NULL;
+        ty_t *ft = ty_prune(f->scheme ? ty_instantiate(g->tc, f->scheme, &fresh) : f->type);
+        if (!ty_unify(g->tc, ft->args[0], t, NULL)) continue;
+        ty_t **targs = arena_alloc(g->p->arena, sizeof(ty_t *) * (size_t)(n ? n : 1));
+        for (int k = 0; k < n; k++) targs[k] = mono_type(g->m, NULL, fresh[k]);
+        instance_t *in = mono_instance(g->m, f, NULL, targs, n);
+        if (!cg_is_prim(g, ty_prune(in->type)->ret, PRIM_STRING)) continue;
+        /* ptr wrapper(i64 slot) { return show(from_slot(slot)) } */
+        LLVMTypeRef i64 = g->i64;
+        LLVMTypeRef wty = LLVMFunctionType(g->ptr, &i64, 1, 0);
+        LLVMValueRef w = LLVMAddFunction(g->mod, arena_sprintf(g->p->arena, "%s.show", in->symbol), wty);
+        LLVMSetLinkage(w, LLVMInternalLinkage);
+        LLVMBasicBlockRef saved = LLVMGetInsertBlock(g->b);
+        LLVMValueRef saved_fn = g->fn;
+        g->fn = w;
+        LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, w, "entry"));
+        LLVMValueRef arg = cg_from_slot(g, LLVMGetParam(w, 0), t);
+        LLVMValueRef r = LLVMBuildCall2(g->b, cg_instance_fnty(g, in), cg_instance_fn(g, in), &arg, 1, "");
+        LLVMBuildRet(g->b, r);
+        g->fn = saved_fn;
+        if (saved) LLVMPositionBuilderAtEnd(g->b, saved);
+        return w;
+    }
+    return LLVMConstNull(g->ptr);
+}
+
 LLVMValueRef cg_desc(cg_t *g, ty_t *t) {
     t = mono_canon(g->m, t);
     for (int i = 0; i < g->ndescs; i++)
@@ -395,9 +436,12 @@ LLVMValueRef cg_desc(cg_t *g, ty_t *t) {
                 }
             }
         }
+        LLVMValueRef showfn = LLVMConstNull(g->ptr);
+        if (t->kind == TY_CON && t->con->decl && (kind == RT_NT_RECORD || kind == RT_NT_VARIANT))
+            showfn = user_show_wrapper(g, t);
         LLVMValueRef f[] = {LLVMConstInt(g->i32, (unsigned)kind, 0), LLVMConstInt(g->i32, (unsigned)n, 0), name, elems,
-                            fnames, ctors, LLVMConstInt(g->i32, flags, 0)};
-        LLVMSetInitializer(gv, LLVMConstNamedStruct(g->desc_ty, f, 7));
+                            fnames, ctors, LLVMConstInt(g->i32, flags, 0), showfn};
+        LLVMSetInitializer(gv, LLVMConstNamedStruct(g->desc_ty, f, 8));
     }
     return gv;
 done:

@@ -94,6 +94,8 @@ struct nos_type {
     const char *const *field_names;     /* RECORD */
     const nos_ctor_t *ctors;            /* VARIANT */
     uint32_t flags;                     /* NOS_TF_* */
+    /* RECORD/VARIANT with a user Show implementation: its show, used by every display. */
+    struct nos_str *(*show)(nos_val_t v);
 };
 
 #define NOS_TF_MUTABLE 1u  /* `var type` record: copied on send */

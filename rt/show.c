@@ -310,6 +310,10 @@ static void show_val(nos__sb_t *b, const nos_type_t *t, nos_val_t v, enum mode m
             continue;
         }
         case NT_RECORD: {
+            if (t->show) { /* a user Show implementation */
+                nos__sb_add_str(b, t->show(v));
+                break;
+            }
             nos_val_t *f = (nos_val_t *)(uintptr_t)v;
             const char *name = t->name ? t->name : "";
             /* The reference strips the module in display and in result-display keys. */
@@ -336,6 +340,10 @@ static void show_val(nos__sb_t *b, const nos_type_t *t, nos_val_t v, enum mode m
             continue;
         }
         case NT_VARIANT: {
+            if (t->show) {
+                nos__sb_add_str(b, t->show(v));
+                break;
+            }
             nos_variant_t *var = (nos_variant_t *)(uintptr_t)v;
             const nos_ctor_t *c = &t->ctors[var->tag];
             nos__sb_adds(b, c->name);
