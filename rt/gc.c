@@ -164,6 +164,15 @@ static void push_proc(nos_pid_t *p, void *arg)
     }
 }
 
+/* Pointer-free objects are not scanned, so pushing a list head keeps only its first
+ * object: mark every object of the list instead (as Boehm's GC_set_fl_marks does for
+ * its own thread-local free lists). */
+static void mark_free_list(void *p)
+{
+    for (; p; p = *(void **)p)
+        GC_set_mark_bit(p);
+}
+
 static void push_hook(void)
 {
     nos__worker_t *self = nos__tls_worker;
@@ -174,7 +183,8 @@ static void push_hook(void)
         uintptr_t sp = w == self ? nos__sp() : atomic_load_explicit(&w->signal_sp,
                                                                      memory_order_relaxed);
         GC_push_all_eager((void *)w->gc_fl, (void *)(w->gc_fl + 32));
-        GC_push_all_eager((void *)w->gc_afl, (void *)(w->gc_afl + 32));
+        for (int g = 0; g < 32; g++)
+            mark_free_list(w->gc_afl[g]);
         if (!sp || !w->pthread_hi)
             continue;
         c->active[c->n++] = sp;
