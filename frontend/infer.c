@@ -1416,6 +1416,14 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
         if (b && b->kind == B_FNS) add_group(&cands, b->fns);
     }
     binding_t *gb = sema_lookup(I, e->name);
+    if (gb && (gb->kind == B_LOCAL || gb->kind == B_VAR) && ty_prune(gb->ty)->kind != TY_FUN) {
+        /* A local value of that name does not hide the functions: xs.take(n) with a
+         * parameter named take. */
+        for (module_info_t *mm = I->mod; mm; mm = mm->parent) {
+            binding_t *ob = sema_lookup_in_module(mm, e->name);
+            if (ob && ob->kind == B_FNS) add_group(&cands, ob->fns);
+        }
+    }
     if (gb && (gb->kind == B_FNS || gb->kind == B_LOCALFN)) {
         note_use(I, gb);
         add_group(&cands, gb->fns);
@@ -1424,7 +1432,8 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
             binding_t *ob = sema_lookup_in_module(mm, e->name);
             if (ob && ob->kind == B_FNS && ob != gb) add_group(&cands, ob->fns);
         }
-    } else if (gb && (gb->kind == B_LOCAL || gb->kind == B_VAR)) {
+    } else if (gb && (gb->kind == B_LOCAL || gb->kind == B_VAR) &&
+               (ty_prune(gb->ty)->kind == TY_FUN || (ty_prune(gb->ty)->kind == TY_VAR && !cands.len))) {
         /* x.f(a) where f is a local closure: f(x, a). */
         ty_t *ft = gb->scheme ? ty_instantiate(I->tc, gb->scheme, NULL) : gb->ty;
         note_use(I, gb);
@@ -1511,6 +1520,14 @@ static ty_t *tuple_length(infer_t *I, expr_t *e, expr_t *arg, ty_t *at) {
 
 static ty_t *infer_call(infer_t *I, expr_t *e, ty_t *expected) {
     expr_t *callee = e->lhs;
+    if (callee->kind == E_VAR && strcmp(callee->name, "assertType") == 0 && e->ntargs == 1 && e->nargs == 1) {
+        /* assertType[T](e): a compile-time check that e has type T; the value is e. */
+        ty_t *want = sema_texpr(I, e->targs[0], NULL, NULL, 0, false);
+        ty_t *got = infer_expr(I, e->args[0].value, want);
+        infer_unify(I, e->args[0].value->span, want, got);
+        e->desugared = e->args[0].value;
+        return got;
+    }
     if (callee->kind == E_VAR && callee->name == I->s_length && e->nargs == 1 && !e->args[0].name &&
         e->args[0].value->kind == E_TUPLE) {
         ty_t *at = infer_expr(I, e->args[0].value, NULL);

@@ -496,7 +496,7 @@ static void collect_type(infer_t *I, module_info_t *m, item_t *it) {
     td->item = it;
     td->mod = m;
     td->pub = it->pub;
-    td->mutable_ = it->mutable_;
+    td->mutable_ = it->mutable_ || it->reactive; /* reactive records: mutable fields (no change tracking yet) */
     td->nparams = it->ntparams;
     td->params = ARENA_NEWN(I->a, ty_t *, it->ntparams ? it->ntparams : 1);
     for (int i = 0; i < it->ntparams; i++) {
