@@ -234,7 +234,7 @@ static void do_read_all(fs_op_t *op)
     if (op->what == FS_READ_ALL && size > 0 && size < ((size_t)1 << 40)) {
         /* The common case: read straight into the string. */
         int g = pool_gc_enter();
-        nos_str_t *s = nos__str_alloc((int64_t)size);
+        nos_str_t *s = nos_io_str_alloc((int64_t)size);
         /* Published in the op (a root) before this thread stops being scanned. */
         op->vres = (nos_val_t)(uintptr_t)s;
         pool_gc_leave(g);
@@ -287,7 +287,9 @@ static void do_read_all(fs_op_t *op)
             return;
         }
         g = pool_gc_enter();
-        op->vres = (nos_val_t)(uintptr_t)nos_str_new(buf, (int64_t)len);
+        nos_str_t *s2 = nos_io_str_alloc((int64_t)len);
+        memcpy(s2->data, buf, len);
+        op->vres = (nos_val_t)(uintptr_t)s2;
         pool_gc_leave(g);
         free(buf);
         return;
@@ -302,10 +304,13 @@ static void do_read_all(fs_op_t *op)
     }
     int g = pool_gc_enter();
     if (op->what == FS_READ_ALL) {
-        if (!utf8_ok(buf, (int64_t)len))
+        if (!utf8_ok(buf, (int64_t)len)) {
             op->emsg = "invalid UTF-8";
-        else
-            op->vres = (nos_val_t)(uintptr_t)nos_str_new(buf, (int64_t)len);
+        } else {
+            nos_str_t *s3 = nos_io_str_alloc((int64_t)len);
+            memcpy(s3->data, buf, len);
+            op->vres = (nos_val_t)(uintptr_t)s3;
+        }
     } else {
         nos_list_t *l = NULL;
         for (size_t i = len; i > 0; i--)

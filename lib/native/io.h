@@ -158,6 +158,8 @@ static inline const char *nos_io_cstr(nos_str_t *s)
     return s->data;
 }
 
+/* A string of len bytes, contents uninitialised (big ones ignore-off-page). Any thread. */
+nos_str_t *nos_io_str_alloc(int64_t len);
 /* Append bytes to a Nostos string builder, replacing invalid UTF-8 with U+FFFD. */
 void nos_io_sb_add_lossy(nos__sb_t *b, const char *p, int64_t n);
 /* A Nostos string from bytes: copied as is when valid UTF-8, lossily otherwise. */

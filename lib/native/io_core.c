@@ -458,8 +458,46 @@ void nos_io_sb_add_lossy(nos__sb_t *b, const char *p, int64_t n)
     nos__sb_add(b, p + run, n - run);
 }
 
+typedef struct big_req {
+    size_t bytes;
+    void *out;
+} big_req_t;
+
+static void *big_alloc_sys(void *arg)
+{
+    big_req_t *r = arg;
+    r->out = GC_MALLOC_ATOMIC_IGNORE_OFF_PAGE(r->bytes);
+    return NULL;
+}
+
+/*
+ * A string of len bytes (contents uninitialised). Big ones (I/O buffers: file contents,
+ * bodies) are allocated "ignore off page": a string is always referenced through its
+ * start, and Boehm then neither warns about repeated large allocations nor keeps such a
+ * block alive for a stray interior pointer. Any thread; runs Boehm on the system stack.
+ */
+nos_str_t *nos_io_str_alloc(int64_t len)
+{
+    if (len < 16384)
+        return nos__str_alloc(len);
+    big_req_t r = {sizeof(nos_str_t) + (size_t)len + 1, NULL};
+    nos__on_system_stack(big_alloc_sys, &r);
+    if (!r.out)
+        nos__fatal("out of memory allocating %lld bytes", (long long)len);
+    nos_str_t *s = r.out;
+    s->len = len;
+    s->nchars = -1;
+    s->data[len] = '\0';
+    return s;
+}
+
 nos_str_t *nos_io_str_lossy(const char *p, int64_t n)
 {
+    if (n >= 16384 && nos_utf8_valid(p, n)) {
+        nos_str_t *s = nos_io_str_alloc(n);
+        memcpy(s->data, p, (size_t)n);
+        return s;
+    }
     if (nos_utf8_valid(p, n))
         return nos_str_new(p, n);
     nos__sb_t b;
