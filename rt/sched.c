@@ -132,6 +132,15 @@ static void futex_wake(_Atomic uint32_t *addr)
     syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
 static inline uint32_t fastrand(nos__worker_t *w)
 {
     uint32_t x = w->rand;
@@ -179,7 +188,7 @@ static void globq_put(nos_pid_t *p, bool woken)
     nos__on_system_stack(globq_put_slow, (void *)((uintptr_t)p | (woken ? 1 : 0)));
 }
 
-static void runq_put(nos__worker_t *w, nos_pid_t *p, bool next);
+static bool runq_put(nos__worker_t *w, nos_pid_t *p, bool next);
 
 /* Take one process and move a fair share more into w's ring. Holds sched.lock. */
 static nos_pid_t *globq_get_locked(nos__worker_t *w, int max)
@@ -246,13 +255,14 @@ static void *runq_put_slow(void *arg)
     return NULL;
 }
 
-/* Owner only. next: put p in runnext (the old runnext moves to the tail). */
-static void runq_put(nos__worker_t *w, nos_pid_t *p, bool next)
+/* Owner only. next: put p in runnext (the old runnext moves to the tail). Returns true if
+ * the ring was full and half of it went to the global queue. */
+static bool runq_put(nos__worker_t *w, nos_pid_t *p, bool next)
 {
     if (next) {
         nos_pid_t *old = atomic_exchange_explicit(&w->runnext, p, memory_order_acq_rel);
         if (!old)
-            return;
+            return false;
         p = old;
     }
     for (;;) {
@@ -261,12 +271,12 @@ static void runq_put(nos__worker_t *w, nos_pid_t *p, bool next)
         if (t - h < NOS_RUNQ_SIZE) {
             atomic_store_explicit(&w->runq[t % NOS_RUNQ_SIZE], p, memory_order_relaxed);
             atomic_store_explicit(&w->runq_tail, t + 1, memory_order_release);
-            return;
+            return false;
         }
         put_slow_req_t r = {w, p, h, t, false};
         nos__on_system_stack(runq_put_slow, &r);
         if (r.done)
-            return;
+            return true;
     }
 }
 
@@ -313,9 +323,7 @@ static uint32_t runq_grab(nos__worker_t *v, nos__worker_t *w, uint32_t at, bool 
             /* v may be about to run it: give v a couple of microseconds first. */
             uint64_t tick = atomic_load_explicit(&v->tick_pub, memory_order_relaxed);
             for (int i = 0; i < 2000; i++) {
-#if defined(__x86_64__)
-                __builtin_ia32_pause();
-#endif
+                cpu_relax();
                 if (atomic_load_explicit(&v->tick_pub, memory_order_relaxed) != tick)
                     return 0;
             }
@@ -394,6 +402,8 @@ static inline void maybe_wakep(void)
         wakep();
 }
 
+static void switch_to_sched(nos__worker_t *w, nos_pid_t *p);
+
 /* ---- making processes runnable ----------------------------------------------------------------- */
 
 /*
@@ -419,15 +429,28 @@ void nos__ready(nos_pid_t *p)
     maybe_wakep();
 }
 
+/*
+ * Spawning has back-pressure: a process whose spawn overflows its worker's run queue
+ * yields to the global queue behind the overflow, so the processes it made run (and most
+ * often end) before it makes more. A spawn loop then keeps a few hundred processes alive
+ * instead of all of them: their records and segments stay in cache and are reused, and a
+ * collection meanwhile has few stacks to scan.
+ */
 void nos__spawn_enqueue(nos_pid_t *p)
 {
     atomic_store_explicit(&p->state, NOS_P_RUNNABLE, memory_order_relaxed);
     nos__worker_t *w = nos__w();
-    if (w)
-        runq_put(w, p, false);
-    else
+    if (!w) {
         globq_put(p, false);
+        maybe_wakep();
+        return;
+    }
+    bool full = runq_put(w, p, false);
     maybe_wakep();
+    if (full && w->cur && !w->on_sys) {
+        w->act = NOS_ACT_PREEMPT;
+        switch_to_sched(w, w->cur);
+    }
 }
 
 bool nos__wake(nos_pid_t *p, uint32_t why)
@@ -575,8 +598,24 @@ void *nos__on_system_stack(void *(*fn)(void *), void *arg)
 
 static void proc_free(nos__worker_t *w, nos_pid_t *p);
 
+/* Ring or global queue work that another worker could take (runnext does not count: its
+ * owner is about to run it). Any thread; a hint. */
+static bool stealable_work(nos__worker_t *w)
+{
+    if (atomic_load_explicit(&sched.gq_n, memory_order_relaxed) > 0)
+        return true;
+    for (int i = 0; i < nos__nworkers; i++) {
+        nos__worker_t *v = nos__workers[i];
+        if (v != w && atomic_load_explicit(&v->runq_tail, memory_order_relaxed) !=
+                          atomic_load_explicit(&v->runq_head, memory_order_relaxed))
+            return true;
+    }
+    return false;
+}
+
 static nos_pid_t *find_runnable(nos__worker_t *w)
 {
+    int64_t spin_until = 0;
     for (;;) {
         nos_pid_t *p;
         if (w->tick % 61 == 0 && (p = globq_get(w, 1)))
@@ -603,6 +642,26 @@ static nos_pid_t *find_runnable(nos__worker_t *w)
                         return p;
                 }
             }
+        }
+
+        /*
+         * A spinner looks again for a while before it sleeps: work often appears within
+         * microseconds (a spawner's next batch, the next message of a conversation), and a
+         * futex sleep plus the wake-up cost both sides far more than that.
+         */
+        if (w->spinning && nos__nworkers > 1) {
+            int64_t now = nos__now_ns();
+            if (!spin_until)
+                spin_until = now + NOS_IDLE_SPIN_NS;
+            bool work = false;
+            while (!work && now < spin_until) {
+                for (int k = 0; k < 64; k++)
+                    cpu_relax();
+                work = stealable_work(w);
+                now = nos__now_ns();
+            }
+            if (work)
+                continue;
         }
 
         /* Nothing to do: go idle. Once on the idle list a waker may set w->spinning. */

@@ -166,6 +166,8 @@ _Noreturn void nos__uncaught(const nos_type_t *t, nos_val_t v);
 #define NOS_NONSPLIT_ROOM 65536
 /* Run-queue ring size per worker (Go's runq). */
 #define NOS_RUNQ_SIZE 256
+/* An idle worker that was looking for work keeps looking this long before it sleeps. */
+#define NOS_IDLE_SPIN_NS (50 * 1000)
 /* A process that runs this long without blocking is asked to yield. */
 #define NOS_TIMESLICE_NS (10 * 1000 * 1000)
 
