@@ -408,12 +408,11 @@ static void *malloc_sys(void *arg)
  * lists gc_inline.h describes) and only the refill runs Boehm, on the system stack. The
  * lists are pushed as roots by push_hook, which keeps their objects from being reclaimed.
  */
-static inline void *gc_alloc_kind(size_t bytes, int kind)
+static inline void *gc_alloc_kind(size_t bytes, int kind, size_t slop)
 {
     NOS_TSAN_POLL(alloc_polls);
     nos__worker_t *w = nos__w();
-    /* + 1: Boehm recognises pointers one past the end, so objects get a slop byte. */
-    size_t granules = (bytes + 1 + GC_GRANULE_BYTES - 1) / GC_GRANULE_BYTES;
+    size_t granules = (bytes + slop + GC_GRANULE_BYTES - 1) / GC_GRANULE_BYTES;
     if (!w || granules >= GC_TINY_FREELISTS || granules == 0) {
         alloc_req_t r = {NULL, bytes ? bytes : 1, kind, NULL};
         nos__on_system_stack(malloc_sys, &r);
@@ -435,14 +434,20 @@ static inline void *gc_alloc_kind(size_t bytes, int kind)
     return obj;
 }
 
+/* + 1: Boehm recognises pointers one past the end, so objects get a slop byte. */
 void *nos__gc_alloc(size_t bytes)
 {
-    return gc_alloc_kind(bytes, GC_I_NORMAL);
+    return gc_alloc_kind(bytes, GC_I_NORMAL, 1);
 }
 
 void *nos__gc_alloc_atomic(size_t bytes)
 {
-    return gc_alloc_kind(bytes, GC_I_PTRFREE);
+    return gc_alloc_kind(bytes, GC_I_PTRFREE, 1);
+}
+
+void *nos__gc_alloc_exact(size_t bytes)
+{
+    return gc_alloc_kind(bytes, GC_I_NORMAL, 0);
 }
 
 /* ---- sanitizer fiber annotations ------------------------------------------------------------------ */

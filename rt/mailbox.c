@@ -23,6 +23,7 @@
  * deadline); its commit re-checks the last scanned node's `next` after publishing the mask,
  * and a sender checks the mask after linking (both seq_cst), so no message is missed.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -48,28 +49,36 @@ static inline void advance_head(nos_pid_t *p, nos_msg_t *n)
     __atomic_store_n(&old->next, NULL, __ATOMIC_RELAXED);
 }
 
+/*
+ * The first dummy is the stub inside the process record, which has only a `next` field:
+ * the dummy is the one node whose type and value are never read (scans start at its next;
+ * only its `next` is read and written, always through &node->next).
+ */
+static inline nos_msg_t *stub_of(nos_pid_t *p)
+{
+    _Static_assert(offsetof(nos_msg_t, next) == 0, "a message's link comes first");
+    return (nos_msg_t *)(void *)&p->mb_stub;
+}
+
 void nos__mbox_init(nos_pid_t *p)
 {
     p->mb_stub.next = NULL;
-    p->mb_stub.type = NULL;
-    p->mb_stub.value = 0;
-    p->mb_head = &p->mb_stub;
-    atomic_store_explicit(&p->mb_tail, &p->mb_stub, memory_order_relaxed);
+    p->mb_head = stub_of(p);
+    atomic_store_explicit(&p->mb_tail, stub_of(p), memory_order_relaxed);
 }
 
 int64_t nos__mbox_len(nos_pid_t *p)
 {
-    int64_t n = atomic_load_explicit(&p->mb_sent, memory_order_relaxed) - p->mb_taken;
-    return n < 0 ? 0 : n;
+    uint32_t n = atomic_load_explicit(&p->mb_sent, memory_order_relaxed) - p->mb_taken;
+    return n > INT32_MAX ? 0 : (int64_t)n;
 }
 
 /* The process is dead (scheduler side): let the GC have its messages. */
 void nos__mbox_clear(nos_pid_t *p)
 {
     p->mb_stub.next = NULL;
-    p->mb_stub.type = NULL;
-    p->mb_head = &p->mb_stub;
-    atomic_store_explicit(&p->mb_tail, &p->mb_stub, memory_order_release);
+    p->mb_head = stub_of(p);
+    atomic_store_explicit(&p->mb_tail, stub_of(p), memory_order_release);
 }
 
 /* ---- copying mutable messages ------------------------------------------------------------------ */

@@ -42,6 +42,7 @@ static _Noreturn void *main_finish(void *arg)
 static void main_body(void *unused)
 {
     (void)unused;
+    nos__proc_begin();
     if (main_init)
         main_init();
     nos_val_t v = main_entry ? main_entry() : 0;

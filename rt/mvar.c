@@ -4,7 +4,7 @@
  *
  * State (in nos_mvar_t.lock, guarded by its own spin lock, held for a few instructions and
  * never across a park): readers > 0 shared holders, -1 one writer (owner, depth = its
- * re-entrant depth), 0 free; a FIFO of waiting processes (linked through mv_next). A lock
+ * re-entrant depth), 0 free; a FIFO of waiting processes (nodes in their frames). A lock
  * request that finds waiters queues behind them (no barging), so writers are not starved by
  * a stream of readers. Release hands the lock over directly: to the first waiter if it
  * wants it exclusively, or to the whole run of readers at the head of the queue, who are
@@ -23,12 +23,20 @@
 
 NOS__SPLIT_STACK_AWARE;
 
+/* A waiting process's queue node, in its frame (wait_for) while it waits. */
+struct nos__mvwait {
+    nos__mvwait_t *next;
+    nos_pid_t *p;
+    nos_mvar_t *m;
+    bool excl;
+};
+
 typedef struct mvlock {
     _Atomic uintptr_t spin;
     intptr_t readers;       /* > 0 readers, -1 writer, 0 free */
     nos_pid_t *owner;       /* the writer */
     intptr_t depth;         /* the writer's re-entrant depth */
-    nos_pid_t *whead, *wtail;
+    nos__mvwait_t *whead, *wtail;
 } mvlock_t;
 
 _Static_assert(sizeof(mvlock_t) <= sizeof(((nos_mvar_t *)0)->lock), "mvar lock does not fit");
@@ -150,25 +158,28 @@ typedef struct wakelist {
 static void grant(mvlock_t *l, wakelist_t *wl)
 {
     while (l->whead && wl->n < MAX_WAKE) {
-        nos_pid_t *q = l->whead;
-        if (q->mv_want_excl) {
+        nos__mvwait_t *q = l->whead;
+        if (q->excl) {
             if (l->readers != 0)
                 return;
             l->readers = -1;
-            l->owner = q;
+            l->owner = q->p;
             l->depth = 1;
         } else {
             if (l->readers < 0)
                 return;
             l->readers++;
         }
-        l->whead = q->mv_next;
+        bool excl = q->excl;
+        nos_pid_t *qp = q->p;
+        l->whead = q->next;
         if (!l->whead)
             l->wtail = NULL;
-        q->mv_next = NULL;
-        atomic_store_explicit(&q->mv_granted, 1, memory_order_seq_cst);
-        wl->p[wl->n++] = q;
-        if (q->mv_want_excl)
+        q->next = NULL;
+        /* From here on q's frame may go away (the process is woken, or killed). */
+        atomic_store_explicit(&qp->mv_state, NOS_MV_GRANTED, memory_order_seq_cst);
+        wl->p[wl->n++] = qp;
+        if (excl)
             return;
     }
 }
@@ -182,7 +193,7 @@ static void wake_all(wakelist_t *wl)
 static bool is_granted(nos_pid_t *p, void *arg)
 {
     (void)arg;
-    return atomic_load_explicit(&p->mv_granted, memory_order_seq_cst) != 0;
+    return atomic_load_explicit(&p->mv_state, memory_order_seq_cst) != NOS_MV_QUEUED;
 }
 
 static bool mvar_commit(nos_pid_t *p, void *arg)
@@ -194,17 +205,16 @@ static bool mvar_commit(nos_pid_t *p, void *arg)
 /* Queue p behind the waiters and park until the lock is handed over. */
 static void wait_for(mvlock_t *l, nos_pid_t *p, nos_mvar_t *m, bool excl)
 {
-    p->mv_next = NULL;
-    p->mv_want_excl = excl;
-    atomic_store_explicit(&p->mv_granted, 0, memory_order_relaxed);
-    p->mv_wait = m;
+    nos__mvwait_t node = {NULL, p, m, excl};
+    atomic_store_explicit(&p->mv_state, NOS_MV_QUEUED, memory_order_relaxed);
+    p->mv_wait = &node;
     if (l->wtail)
-        l->wtail->mv_next = p;
+        l->wtail->next = &node;
     else
-        l->whead = p;
-    l->wtail = p;
+        l->whead = &node;
+    l->wtail = &node;
     spin_unlock(l);
-    while (!atomic_load_explicit(&p->mv_granted, memory_order_acquire)) {
+    while (atomic_load_explicit(&p->mv_state, memory_order_acquire) != NOS_MV_GRANTED) {
         nos__park(mvar_commit, NULL);
         p = nos__w()->cur;
     }
@@ -321,13 +331,14 @@ void nos__mvar_release_all(nos_pid_t *p)
 {
     wakelist_t wl;
     wl.n = 0;
-    nos_mvar_t *wm = p->mv_wait;
-    if (wm) {
-        mvlock_t *l = LK(wm);
+    nos__mvwait_t *node = p->mv_wait;
+    if (node) {
+        /* The process died waiting (killed): its frame, and so the node, is still there. */
+        mvlock_t *l = LK(node->m);
         spin_lock(l);
-        if (atomic_load_explicit(&p->mv_granted, memory_order_acquire)) {
+        if (atomic_load_explicit(&p->mv_state, memory_order_acquire) == NOS_MV_GRANTED) {
             /* Granted, but it died before it could take it: pass it on. */
-            if (p->mv_want_excl) {
+            if (node->excl) {
                 l->owner = NULL;
                 l->readers = 0;
                 l->depth = 0;
@@ -336,14 +347,14 @@ void nos__mvar_release_all(nos_pid_t *p)
             }
             grant(l, &wl);
         } else {
-            nos_pid_t **q = &l->whead, *last = NULL;
-            while (*q && *q != p) {
+            nos__mvwait_t **q = &l->whead, *last = NULL;
+            while (*q && *q != node) {
                 last = *q;
-                q = &(*q)->mv_next;
+                q = &(*q)->next;
             }
             if (*q) {
-                *q = p->mv_next;
-                if (l->wtail == p)
+                *q = node->next;
+                if (l->wtail == node)
                     l->wtail = last;
             }
             /* A reader behind a writer that left may now go. */

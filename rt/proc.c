@@ -134,28 +134,24 @@ void nos__proc_table_push_roots(void)
 
 /* ---- creating processes ------------------------------------------------------------------------ */
 
-static void proc_start(void *arg)
+void nos__proc_begin(void)
 {
-    nos_pid_t *p = arg;
-    nos__san_switch_end(nos__w(), p);
-    p->entry(p->entry_arg);
-    nos__proc_exit();
+    nos__worker_t *w = nos__w();
+    nos__san_switch_end(w, w->cur);
 }
 
 nos_pid_t *nos__proc_new(void (*entry)(void *), void *arg)
 {
     nos__worker_t *w = nos__w();
-    nos_pid_t *p = nos__gc_alloc(sizeof *p);
+    nos_pid_t *p = nos__gc_alloc_exact(sizeof *p);
     p->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
-    p->entry = entry;
-    p->entry_arg = arg;
     p->heap_idx = -1;
-    p->start_ns = nos__now_ns();
+    p->start_ns = nos__now_coarse_ns();
     nos__mbox_init(p);
     nos__seg_t *s = nos__seg_first(w);
     p->seg = s;
     p->stack_bytes = s->bytes;
-    p->sp = nos__ctx_init(s->hi, proc_start, p);
+    p->sp = nos__ctx_init(s->hi, entry, arg);
     nos__san_fiber_create(p);
     atomic_store_explicit(&p->state, NOS_P_NEW, memory_order_relaxed);
     nos__proc_table_add(w, p);
@@ -165,8 +161,10 @@ nos_pid_t *nos__proc_new(void (*entry)(void *), void *arg)
 
 static void run_closure(void *arg)
 {
+    nos__proc_begin();
     nos_closure_t *c = arg;
     ((nos_val_t(*)(nos_closure_t *))c->fn)(c);
+    nos__proc_exit();
 }
 
 nos_pid_t *nos_spawn(nos_closure_t *body)
@@ -254,7 +252,7 @@ int64_t nos_process_time(nos_pid_t *p)
 {
     if (!alive(p))
         return -1;
-    return (nos__now_ns() - p->start_ns) / 1000000;
+    return (nos__now_coarse_ns() - p->start_ns) / 1000000;
 }
 
 typedef struct all_ctx {
@@ -300,7 +298,7 @@ static void *process_info_sys(void *arg)
         default: status = "running"; break;
         }
         mailbox = nos__mbox_len(p);
-        uptime = (nos__now_ns() - p->start_ns) / 1000000;
+        uptime = (nos__now_coarse_ns() - p->start_ns) / 1000000;
     }
     c->rec = nos_alloc(3 * sizeof(nos_val_t));
     c->rec[0] = (nos_val_t)(uintptr_t)nos_str_cstr(status);

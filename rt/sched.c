@@ -100,6 +100,13 @@ int64_t nos__now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t nos__now_coarse_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 #if defined(NOS_TSAN)
 /*
  * TSan runs asynchronous signal handlers only inside intercepted blocking calls (or when
@@ -744,7 +751,6 @@ static void run(nos__worker_t *w, nos_pid_t *p)
             maybe_wakep();
             return;
         case NOS_ACT_PARK:
-            nos__seg_drop_spare(w, p);
             if (w->act_fn(p, w->act_arg))
                 return;   /* parked: p may already run elsewhere, do not touch it */
             continue;
@@ -786,7 +792,6 @@ static void proc_free(nos__worker_t *w, nos_pid_t *p)
     nos__seg_release_all(w, p);
     nos__san_fiber_destroy(p);
     p->exc = NULL;
-    p->entry_arg = NULL;
     p->sp = 0;
     atomic_fetch_add_explicit(&nos__stat_exited, 1, memory_order_relaxed);
 }

@@ -208,8 +208,6 @@ void nos__stack_init(void);
 nos__seg_t *nos__seg_first(nos__worker_t *w);
 /* Give every segment of a dead process back (scheduler side, owner worker). */
 void nos__seg_release_all(nos__worker_t *w, nos_pid_t *p);
-/* Release the spare segment of a process that is about to park. */
-void nos__seg_drop_spare(nos__worker_t *w, nos_pid_t *p);
 /* Pop segments of the current process until `addr` (an address in a live frame) is inside
  * the current one; restores the limit. Called before a longjmp to a try frame. */
 void nos__stack_unwind_to(const void *addr);
@@ -256,21 +254,38 @@ enum {
     NOS_PF_TIMER_ARMED = 4u
 };
 
+/* nos_pid.mv_state: what became of a process's wait for an mvar (mvar.c). */
+enum {
+    NOS_MV_QUEUED = 0,   /* in the lock's queue */
+    NOS_MV_WOKEN = 1,    /* taken off the queue and woken to try again */
+    NOS_MV_GRANTED = 2   /* handed the lock */
+};
+
 typedef struct nos__mvhold {
     nos_mvar_t *m;
     int32_t shared;      /* shared holds (re-entrant readers) */
     int32_t excl;        /* 1 while the process owns the exclusive lock */
 } nos__mvhold_t;
 
+/* mvar.c: the queue node of a process waiting for an mvar; it lives in the waiter's frame. */
+typedef struct nos__mvwait nos__mvwait_t;
+
+/* The mailbox's first dummy node: only its `next` is ever used (mailbox.c). */
+typedef struct nos__mbstub {
+    nos_msg_t *next;
+} nos__mbstub_t;
+
 /*
  * A process. Allocated from the GC heap so that a pid can never dangle: a dead process's
  * record lives on, marked DEAD, as long as somebody holds its pid. Pids are never reused.
+ * It is kept to 128 bytes (one size class of the collector, no slop byte): every idle
+ * process pays for it, and spawn-heavy programs allocate one per process. What a process
+ * runs is not stored here: it sits in the initial frame of its stack (nos__ctx_init).
  */
 struct nos_pid {
     /* switch state: owned by whoever runs or resumes the process */
     uintptr_t sp;                  /* saved sp while not running on a process stack */
     nos__seg_t *seg;               /* innermost segment in use */
-    nos__seg_t *spare;             /* one cached segment (hot-split avoidance) */
     struct nos_pid *next;          /* global run queue link */
     int64_t id;
     _Atomic uint32_t state;        /* NOS_P_* */
@@ -278,31 +293,31 @@ struct nos_pid {
     _Atomic uint32_t flags;        /* NOS_PF_* */
     uint32_t slot;                 /* index in the process table */
     nos_exc_frame_t *exc;          /* try-frame chain */
-    void (*entry)(void *);         /* what the process runs */
-    void *entry_arg;
-    size_t stack_bytes;            /* bytes of all segments (budget) */
+    uint32_t stack_bytes;          /* bytes of all segments (budget; nos__stack_max < 4 GiB) */
+    int32_t heap_idx;              /* index in the timer heap (timer.c), -1 if not armed */
     /* mailbox (mailbox.c): Vyukov MPSC chain; mb_head is a dummy node */
     _Atomic(nos_msg_t *) mb_tail;
     nos_msg_t *mb_head;
-    _Atomic int64_t mb_sent;
-    int64_t mb_taken;
-    nos_msg_t mb_stub;
-    /* timer (timer.c) */
-    int64_t deadline;              /* monotonic ns (timer heap lock) */
-    int32_t heap_idx;              /* index in the timer heap, -1 if not armed */
-    int32_t unused0;
+    _Atomic uint32_t mb_sent;      /* length = mb_sent - mb_taken (mod 2^32) */
+    uint32_t mb_taken;
+    nos__mbstub_t mb_stub;
     /* mvars (mvar.c) */
-    struct nos_pid *mv_next;       /* wait-queue link */
-    nos_mvar_t *mv_wait;           /* mvar waited for */
-    uint8_t mv_want_excl;
-    _Atomic uint8_t mv_granted;
+    nos__mvwait_t *mv_wait;        /* while waiting for a lock: the queue node */
+    nos__mvhold_t *holds;          /* held locks (GC memory), released on crash */
     uint16_t nholds;
     uint16_t capholds;
-    nos__mvhold_t *holds;          /* held locks (GC memory), released on crash */
+    _Atomic uint8_t mv_state;      /* NOS_MV_*: what became of the wait (read by the park commit) */
+    uint8_t unused[3];
     /* bookkeeping */
-    int64_t start_ns;
+    int64_t start_ns;              /* coarse monotonic clock (nos__now_coarse_ns) */
+#if defined(NOS_TSAN) || defined(NOS_ASAN)
     void *san_fiber;               /* TSan fiber / ASan fake stack */
+#endif
 };
+
+#if !defined(NOS_TSAN) && !defined(NOS_ASAN)
+_Static_assert(sizeof(struct nos_pid) == 128, "the process record should stay 128 bytes");
+#endif
 
 /* The process table: every live process, for the GC, Process.all and vmStats. */
 void nos__proc_table_add(nos__worker_t *w, nos_pid_t *p);
@@ -311,6 +326,11 @@ typedef void (*nos__proc_visit_fn)(nos_pid_t *p, void *ctx);
 /* Visit every live process (table snapshot; may see a process twice if it races). */
 void nos__proc_each(nos__proc_visit_fn f, void *ctx);
 void nos__proc_table_push_roots(void);   /* GC hook: the table's chunks */
+/*
+ * A new process that will run entry(arg) (NEW state, in the table, not yet queued). entry
+ * starts with nos__proc_begin() and ends with nos__proc_exit(); arg stays reachable for the
+ * GC from the process's own stack.
+ */
 nos_pid_t *nos__proc_new(void (*entry)(void *), void *arg);
 extern _Atomic int64_t nos__stat_spawned, nos__stat_exited;
 
@@ -359,6 +379,8 @@ struct nos__worker {
     void *gc_fl[32];               /* tiny free lists for scanned objects (gc.c) */
     void *gc_afl[32];              /* and for pointer-free ones */
     nos__seg_t *seg_cache[8];      /* per-class cache of free segments (stack.c) */
+    nos__seg_t *seg_spare;         /* the segment most recently left by __morestack_done: the
+                                      next crossing on this worker reuses it (stack.c) */
     uint32_t seg_ncache[8];
     uint64_t morestack_calls;      /* __morestack entries on this worker (stats, tests) */
     uint32_t free_slots_n;         /* process-table slots kept by this worker (proc.c) */
@@ -432,6 +454,8 @@ _Noreturn void nos__sched_run_main(void);
 void nos__park(nos__park_fn fn, void *arg);
 /* End the current process (scheduler frees it). */
 _Noreturn void nos__proc_exit(void);
+/* The first call of every process entry function (sanitizer bookkeeping of the switch). */
+void nos__proc_begin(void);
 /* Make a parked process runnable; any thread (workers use their run queue, others the
  * global queue). The caller must have won the process's wake word. */
 void nos__ready(nos_pid_t *p);
@@ -470,6 +494,8 @@ void nos__tsan_poll(void);
 
 /* Monotonic clock in ns. */
 int64_t nos__now_ns(void);
+/* The same, to the kernel's tick (a few ms), for bookkeeping: about 4x cheaper. */
+int64_t nos__now_coarse_ns(void);
 
 /* ---- GC (gc.c) ---------------------------------------------------------------------------- */
 
@@ -487,6 +513,9 @@ void nos__gc_worker_start(nos__worker_t *w);
 void *nos__gc_alloc(size_t bytes);
 /* The same for memory that holds no pointers (not scanned, not zeroed). */
 void *nos__gc_alloc_atomic(size_t bytes);
+/* nos__gc_alloc without the slop byte: for objects that no code ever points one past the
+ * end of (process records), so that a 128-byte record takes 128 bytes. */
+void *nos__gc_alloc_exact(size_t bytes);
 
 /* ---- timers and the reactor (timer.c) -------------------------------------------------------- */
 

@@ -4,7 +4,7 @@
  *
  * A process starts on one small segment (nos__stack_first, 2 KiB by default) and links a
  * new, larger one whenever a split-stack prologue finds too little room; the new segment is
- * unlinked when that function returns (kept as the process's `spare` so that a call that
+ * unlinked when that function returns (kept as the worker's spare so that a call that
  * crosses the boundary in a loop costs no allocation). Sizes double up to 1 MiB, so deep
  * recursion costs O(depth) memory and is limited only by NOSTOS_STACK_MAX (default 1 GiB);
  * past it the process fails with ("StackOverflow", "Stack overflow"), thrown on a fresh
@@ -92,6 +92,8 @@ void nos__stack_init(void)
     nos__stack_first = (size_t)64 << 10;
 #endif
     nos__stack_max = parse_size(getenv("NOSTOS_STACK_MAX"), nos__stack_max);
+    if (nos__stack_max > ((size_t)15 << 28))
+        nos__stack_max = (size_t)15 << 28;   /* p->stack_bytes is 32 bits */
     size_t first = parse_size(getenv("NOSTOS_STACK_FIRST"), nos__stack_first);
     size_t min_first = NOS_STACK_RESERVE + sizeof(nos__seg_t) + 128;
     if (first < min_first)
@@ -299,17 +301,16 @@ nos__seg_t *nos__seg_first(nos__worker_t *w)
     return seg_alloc(w, 0, 0);
 }
 
-void nos__seg_drop_spare(nos__worker_t *w, nos_pid_t *p)
+/* s (which the caller may still run on, until it returns or longjmps) becomes w's spare. */
+static void set_spare(nos__worker_t *w, nos__seg_t *s)
 {
-    if (p->spare) {
-        seg_free(w, p->spare);
-        p->spare = NULL;
-    }
+    if (w->seg_spare)
+        seg_free(w, w->seg_spare);
+    w->seg_spare = s;
 }
 
 void nos__seg_release_all(nos__worker_t *w, nos_pid_t *p)
 {
-    nos__seg_drop_spare(w, p);
     nos__seg_t *s = p->seg;
     p->seg = NULL;
     while (s) {
@@ -376,9 +377,7 @@ static void fix_chain(nos__worker_t *w, nos_pid_t *p, uintptr_t sp)
         return;   /* not a stack address of this process: leave the chain alone */
     p->seg = t;
     atomic_signal_fence(memory_order_seq_cst);
-    if (p->spare)
-        seg_free(w, p->spare);
-    p->spare = s;
+    set_spare(w, s);
     p->stack_bytes -= seg_size(s);
     for (nos__seg_t *u = s->prev; u != t;) {
         nos__seg_t *prev = u->prev;
@@ -439,9 +438,9 @@ uintptr_t nos__morestack_c(uintptr_t frame, uintptr_t argbytes, uintptr_t entry_
     if (want < need)
         want = need;
     nos__seg_t *n;
-    if (p->spare && seg_size(p->spare) >= want) {
-        n = p->spare;
-        p->spare = NULL;
+    if (w->seg_spare && seg_size(w->seg_spare) >= want) {
+        n = w->seg_spare;
+        w->seg_spare = NULL;
     } else {
         size_t huge = 0;
         uint32_t cls = class_for(want, &huge);
@@ -481,7 +480,5 @@ void nos__morestack_done(void)
     p->stack_bytes -= seg_size(n);
     nos__set_limit(limit_for(w, p));
     /* We still run on n: it becomes the spare and never goes back to a pool from here. */
-    if (p->spare)
-        seg_free(w, p->spare);
-    p->spare = n;
+    set_spare(w, n);
 }

@@ -7,8 +7,8 @@
  * on this: a process submits a request, parks with NOS_WAKE_IO, the completion wakes it.
  *
  * Timers (sleep, receive ... after) do not go through the request list: each process has
- * at most one armed timer, kept in a 4-ary min-heap on its deadline (p->deadline and
- * p->heap_idx belong to the heap: read and written only under timers.lock)
+ * at most one armed timer, kept in a 4-ary min-heap of (deadline, process) entries
+ * (p->heap_idx belongs to the heap: read and written only under timers.lock)
  * (arm/cancel are O(log n) from any worker). The loop's single uv_timer is set for the
  * heap's earliest deadline; arming a new earliest deadline pokes the loop with uv_async.
  * Firing pops every due process and wakes it with NOS_WAKE_TIMER; a process woken for an
@@ -34,9 +34,16 @@
 
 NOS__SPLIT_STACK_AWARE;
 
+/* A heap entry: the deadline is kept here, next to its process, so that sifting compares
+ * without touching process records (and the records need no deadline field). */
+typedef struct tentry {
+    int64_t deadline;
+    nos_pid_t *p;
+} tentry_t;
+
 static struct {
     pthread_mutex_t lock;
-    nos_pid_t **heap;
+    tentry_t *heap;
     int32_t n, cap;
     _Atomic int64_t armed_for;   /* the deadline the loop's uv_timer is set for (INT64_MAX: none) */
 } timers = {.lock = PTHREAD_MUTEX_INITIALIZER, .armed_for = INT64_MAX};
@@ -49,34 +56,34 @@ static _Atomic int started;
 
 /* ---- the heap (timers.lock) ---------------------------------------------------------------------- */
 
-static inline void heap_set(int32_t i, nos_pid_t *p)
+static inline void heap_set(int32_t i, tentry_t e)
 {
-    timers.heap[i] = p;
-    p->heap_idx = i;
+    timers.heap[i] = e;
+    e.p->heap_idx = i;
 }
 
 static void sift_up(int32_t i)
 {
-    nos_pid_t *p = timers.heap[i];
+    tentry_t e = timers.heap[i];
     while (i > 0) {
         int32_t parent = (i - 1) / 4;
-        if (timers.heap[parent]->deadline <= p->deadline)
+        if (timers.heap[parent].deadline <= e.deadline)
             break;
         heap_set(i, timers.heap[parent]);
         i = parent;
     }
-    heap_set(i, p);
+    heap_set(i, e);
 }
 
 static void sift_down(int32_t i)
 {
-    nos_pid_t *p = timers.heap[i];
+    tentry_t e = timers.heap[i];
     for (;;) {
         int32_t c = 4 * i + 1, best = -1;
-        int64_t bd = p->deadline;
+        int64_t bd = e.deadline;
         for (int32_t k = c; k < c + 4 && k < timers.n; k++) {
-            if (timers.heap[k]->deadline < bd) {
-                bd = timers.heap[k]->deadline;
+            if (timers.heap[k].deadline < bd) {
+                bd = timers.heap[k].deadline;
                 best = k;
             }
         }
@@ -85,7 +92,7 @@ static void sift_down(int32_t i)
         heap_set(i, timers.heap[best]);
         i = best;
     }
-    heap_set(i, p);
+    heap_set(i, e);
 }
 
 static void heap_remove(nos_pid_t *p)
@@ -96,7 +103,7 @@ static void heap_remove(nos_pid_t *p)
     if (--timers.n == i)
         return;
     heap_set(i, timers.heap[timers.n]);
-    if (i > 0 && timers.heap[(i - 1) / 4]->deadline > timers.heap[i]->deadline)
+    if (i > 0 && timers.heap[(i - 1) / 4].deadline > timers.heap[i].deadline)
         sift_up(i);
     else
         sift_down(i);
@@ -115,20 +122,19 @@ static void *arm_sys(void *arg)
     pthread_mutex_lock(&timers.lock);
     if (p->heap_idx >= 0)
         heap_remove(p);
-    p->deadline = r->deadline;
     if (timers.n == timers.cap) {
         int32_t cap = timers.cap ? timers.cap * 2 : 1024;
-        nos_pid_t **h = realloc(timers.heap, (size_t)cap * sizeof *h);
+        tentry_t *h = realloc(timers.heap, (size_t)cap * sizeof *h);
         if (!h)
             nos__fatal("out of memory (timers)");
         timers.heap = h;
         timers.cap = cap;
     }
     atomic_fetch_or_explicit(&p->flags, NOS_PF_TIMER_ARMED, memory_order_relaxed);
-    heap_set(timers.n++, p);
+    heap_set(timers.n++, (tentry_t){r->deadline, p});
     sift_up(timers.n - 1);
     if (p->heap_idx == 0 &&
-        p->deadline < atomic_load_explicit(&timers.armed_for, memory_order_relaxed))
+        r->deadline < atomic_load_explicit(&timers.armed_for, memory_order_relaxed))
         poke = true;
     pthread_mutex_unlock(&timers.lock);
     if (poke && atomic_load_explicit(&started, memory_order_acquire))
@@ -210,12 +216,12 @@ static void run_timers(void)
         int n = 0;
         int64_t now = nos__now_ns(), next = INT64_MAX;
         pthread_mutex_lock(&timers.lock);
-        while (timers.n > 0 && n < FIRE_BATCH && timers.heap[0]->deadline <= now) {
-            due[n++] = timers.heap[0];
-            heap_remove(timers.heap[0]);
+        while (timers.n > 0 && n < FIRE_BATCH && timers.heap[0].deadline <= now) {
+            due[n++] = timers.heap[0].p;
+            heap_remove(timers.heap[0].p);
         }
         if (timers.n > 0)
-            next = timers.heap[0]->deadline;
+            next = timers.heap[0].deadline;
         if (n < FIRE_BATCH)
             atomic_store_explicit(&timers.armed_for, next, memory_order_relaxed);
         pthread_mutex_unlock(&timers.lock);
