@@ -12,6 +12,7 @@
  */
 #include "sema_int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -641,6 +642,53 @@ static ty_t *infer_arg(infer_t *I, expr_t *a, ty_t *expected) {
 }
 
 /* Commits a call to fi: unify parameters with arguments, record the resolution. */
+/*
+ * Explicit type arguments f[Int](x) of a function declared f[T](...): walk
+ * the declared annotations beside the instantiated type and unify each place
+ * the annotation names T with the given type.
+ */
+static void bind_targ(infer_t *I, span_t at, texpr_t *te, ty_t *t, fn_decl_t *d, ty_t **targs, int ntargs) {
+    if (!te || !t) return;
+    t = ty_prune(t);
+    switch (te->kind) {
+    case TE_NAME:
+        for (int k = 0; k < d->ntparams && k < ntargs; k++)
+            if (d->tparams[k].name == te->name) infer_unify(I, at, targs[k], t);
+        return;
+    case TE_GENERIC:
+    case TE_TUPLE:
+        if (t->nargs == te->nargs)
+            for (int i = 0; i < te->nargs; i++) bind_targ(I, at, te->args[i], t->args[i], d, targs, ntargs);
+        return;
+    case TE_FUN:
+        if (t->kind == TY_FUN && t->nargs == te->nargs) {
+            for (int i = 0; i < te->nargs; i++) bind_targ(I, at, te->args[i], t->args[i], d, targs, ntargs);
+            bind_targ(I, at, te->ret, t->ret, d, targs, ntargs);
+        }
+        return;
+    default: return;
+    }
+}
+
+static void bind_targs(infer_t *I, expr_t *e, fn_info_t *fi, ty_t *ft) {
+    fn_decl_t *d = fi->decl;
+    if (!d || !d->nclauses || ft->kind != TY_FUN) return;
+    if (d->ntparams == 0) {
+        diag_error(I->d, e->span, "'%s' takes no type arguments", d->name ? d->name : "function");
+        return;
+    }
+    if (e->ntargs > d->ntparams) {
+        diag_error(I->d, e->span, "'%s' takes %d type argument%s, given %d", d->name, d->ntparams,
+                   d->ntparams == 1 ? "" : "s", e->ntargs);
+        return;
+    }
+    ty_t **targs = ARENA_NEWN(I->a, ty_t *, e->ntargs);
+    for (int k = 0; k < e->ntargs; k++) targs[k] = sema_texpr(I, e->targs[k], NULL, NULL, 0, false);
+    clause_t *c = &d->clauses[0];
+    for (int i = 0; i < c->nparams && i < ft->nargs; i++) bind_targ(I, e->span, c->params[i].type, ft->args[i], d, targs, e->ntargs);
+    bind_targ(I, e->span, c->ret, ft->ret, d, targs, e->ntargs);
+}
+
 static ty_t *commit_call(infer_t *I, expr_t *e, fn_info_t *fi, shape_t *sh, ty_t *result_hint) {
     int map[64];
     bool untuple;
@@ -663,6 +711,7 @@ static ty_t *commit_call(infer_t *I, expr_t *e, fn_info_t *fi, shape_t *sh, ty_t
         infer_unify(I, e ? e->span : sh->recv->span, ft, t);
         t = ft;
     }
+    if (e && e->kind == E_CALL && e->ntargs) bind_targs(I, e, fi, t);
     if (untuple) {
         int ai = sh->recv ? -1 : 0;
         ty_t *a = shape_arg_ty(sh, ai);
@@ -1518,8 +1567,105 @@ static ty_t *tuple_length(infer_t *I, expr_t *e, expr_t *arg, ty_t *at) {
     return I->tc->t_int;
 }
 
+/* A type written in a string, "Wrapper[Int]" or "List[(Int, String)]", as a type expression. */
+static texpr_t *texpr_of_string(infer_t *I, const char **sp, span_t at, int depth) {
+    const char *s = *sp;
+    while (*s == ' ') s++;
+    texpr_t *te = ARENA_NEW(I->a, texpr_t);
+    te->span = at;
+    if (depth > 64) return NULL;
+    if (*s == '(') {
+        s++;
+        texpr_t *items[32];
+        int n = 0;
+        while (*s == ' ') s++;
+        while (*s && *s != ')') {
+            *sp = s;
+            texpr_t *x = texpr_of_string(I, sp, at, depth + 1);
+            if (!x || n == 32) return NULL;
+            items[n++] = x;
+            s = *sp;
+            while (*s == ' ') s++;
+            if (*s == ',') s++;
+            else if (*s != ')') return NULL;
+        }
+        if (*s != ')') return NULL;
+        s++;
+        te->kind = n ? TE_TUPLE : TE_UNIT;
+        te->nargs = n;
+        te->args = ARENA_NEWN(I->a, texpr_t *, n ? n : 1);
+        memcpy(te->args, items, sizeof(texpr_t *) * (size_t)n);
+        *sp = s;
+        return te;
+    }
+    const char *b = s;
+    while (isalnum((unsigned char)*s) || *s == '_' || *s == '.') s++;
+    if (s == b) return NULL;
+    te->kind = TE_NAME;
+    te->name = sym_intern(I->p->syms, b, (size_t)(s - b));
+    while (*s == ' ') s++;
+    if (*s == '[') {
+        s++;
+        texpr_t *items[32];
+        int n = 0;
+        while (*s && *s != ']') {
+            *sp = s;
+            texpr_t *x = texpr_of_string(I, sp, at, depth + 1);
+            if (!x || n == 32) return NULL;
+            items[n++] = x;
+            s = *sp;
+            while (*s == ' ') s++;
+            if (*s == ',') s++;
+            else if (*s != ']') return NULL;
+        }
+        if (*s != ']' || !n) return NULL;
+        s++;
+        te->kind = TE_GENERIC;
+        te->nargs = n;
+        te->args = ARENA_NEWN(I->a, texpr_t *, n);
+        memcpy(te->args, items, sizeof(texpr_t *) * (size_t)n);
+    }
+    *sp = s;
+    return te;
+}
+
+/*
+ * fromJsonValue("Person", j) and jsonToTypeByName("Person", j): the type is
+ * named by a string literal, so the call is jsonToType[Person](j). A type
+ * named at run time has no static type to give the result; it is an error.
+ */
+static bool rewrite_typename_call(infer_t *I, expr_t *e) {
+    expr_t *a0 = e->args[0].value;
+    if (a0->kind != E_STRING) {
+        diag_error(I->d, a0->span, "the type name given to %s must be a string literal", e->lhs->name);
+        diag_note(I->d, a0->span, "write jsonToType[T](json) to name the type directly");
+        return false;
+    }
+    const char *s = a0->str;
+    texpr_t *te = texpr_of_string(I, &s, a0->span, 0);
+    while (te && *s == ' ') s++;
+    if (!te || *s) {
+        diag_error(I->d, a0->span, "'%s' is not a type", a0->str);
+        return false;
+    }
+    e->lhs->name = sym_cstr(I->p->syms, "jsonToType");
+    e->targs = ARENA_NEWN(I->a, texpr_t *, 1);
+    e->targs[0] = te;
+    e->ntargs = 1;
+    e->args++;
+    e->nargs--;
+    return true;
+}
+
 static ty_t *infer_call(infer_t *I, expr_t *e, ty_t *expected) {
     expr_t *callee = e->lhs;
+    if (callee->kind == E_VAR && e->nargs == 2 && !e->ntargs && !sema_lookup(I, callee->name) &&
+        (strcmp(callee->name, "fromJsonValue") == 0 || strcmp(callee->name, "jsonToTypeByName") == 0)) {
+        if (!rewrite_typename_call(I, e)) {
+            for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
+            return ty_var(I->tc);
+        }
+    }
     if (callee->kind == E_VAR && strcmp(callee->name, "assertType") == 0 && e->ntargs == 1 && e->nargs == 1) {
         /* assertType[T](e): a compile-time check that e has type T; the value is e. */
         ty_t *want = sema_texpr(I, e->targs[0], NULL, NULL, 0, false);
