@@ -81,6 +81,8 @@ typedef struct cg {
     int nstrings;
     bool split_stack;          /* give functions the "split-stack" attribute */
     bool preempt_checks;       /* emit back-edge yield checks */
+    bool tls_stack_limit;      /* aarch64: the limit is the TLS variable nos__stack_limit and every
+                                  function entry checks it (rt/sched_internal.h, point 3) */
 } cg_t;
 
 /* cg_types.c */
@@ -113,6 +115,7 @@ LLVMValueRef cg_eq(cg_t *g, ty_t *t, LLVMValueRef a, LLVMValueRef b);
 LLVMValueRef cg_show(cg_t *g, ty_t *t, LLVMValueRef v);
 void cg_ret(cg_t *g, LLVMValueRef v);
 void cg_preempt_poll(cg_t *g);   /* a preemption poll at the current point */
+void cg_entry_stack_check(cg_t *g); /* aarch64: the stack check at a function's entry */
 
 /* cg_fn.c */
 LLVMValueRef cg_instance_fn(cg_t *g, instance_t *in);  /* declared on first use */

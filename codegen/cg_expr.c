@@ -1523,24 +1523,78 @@ static LLVMValueRef try_expr(cg_t *g, expr_t *e) {
 /*
  * A preemption poll at a loop back-edge (rt/sched_internal.h, point 2): the
  * watchdog asks a long-running process to yield by setting the stack limit
- * (%fs:0x70 on x86-64) to -1; the poll is one compare and a cold call.
+ * (%fs:0x70 on x86-64, nos__stack_limit on aarch64) to -1; the poll is one
+ * compare and a cold call.
  */
 void cg_preempt_poll(cg_t *g) { loop_backedge_check(g); }
 
-static void loop_backedge_check(cg_t *g) {
-    if (!g->preempt_checks) return;
-    LLVMTypeRef fsptr = LLVMPointerTypeInContext(g->ctx, 257);
-    LLVMValueRef addr = LLVMConstIntToPtr(LLVMConstInt(g->i64, 0x70, 0), fsptr);
-    LLVMValueRef lim = LLVMBuildLoad2(g->b, g->i64, addr, "limit");
-    LLVMSetVolatile(lim, 1);
-    LLVMValueRef asked = LLVMBuildICmp(g->b, LLVMIntEQ, lim, LLVMConstAllOnes(g->i64), "");
-    LLVMBasicBlockRef poll = new_bb(g, "preempt"), cont = new_bb(g, "resume");
-    LLVMValueRef brv = LLVMBuildCondBr(g->b, asked, poll, cont);
+/*
+ * aarch64: the current thread's stack limit, read afresh each time. A process
+ * moves between worker threads whenever it calls into the scheduler, and LLVM
+ * takes the thread pointer to be constant within a function (a TLS address
+ * computed before a call may be reused after it), so the whole access is one
+ * `asm sideeffect`: it is never hoisted, merged or reused. Local-exec TLS: the
+ * runtime is a static archive, so nos__stack_limit is in the executable's own
+ * TLS block at an offset the linker fixes (tp + offset, no GOT load).
+ */
+static LLVMValueRef tls_stack_limit(cg_t *g) {
+    static const char code[] = "mrs $0, tpidr_el0\n\t"
+                               "add $0, $0, #:tprel_hi12:nos__stack_limit, lsl #12\n\t"
+                               "ldr $0, [$0, #:tprel_lo12_nc:nos__stack_limit]";
+    LLVMTypeRef fty = LLVMFunctionType(g->i64, NULL, 0, 0);
+    LLVMValueRef as = LLVMGetInlineAsm(fty, code, sizeof code - 1, "=r", 2, 1, 0, LLVMInlineAsmDialectATT, 0);
+    return LLVMBuildCall2(g->b, fty, as, NULL, 0, "limit");
+}
+
+/* Branch weights: the slow path is taken about never. */
+static void cold_branch(cg_t *g, LLVMValueRef brv) {
     LLVMMetadataRef md[] = {LLVMMDStringInContext2(g->ctx, "branch_weights", 14),
                             LLVMValueAsMetadata(LLVMConstInt(g->i32, 1, 0)),
                             LLVMValueAsMetadata(LLVMConstInt(g->i32, 2000, 0))};
     LLVMSetMetadata(brv, LLVMGetMDKindIDInContext(g->ctx, "prof", 4),
                     LLVMMetadataAsValue(g->ctx, LLVMMDNodeInContext2(g->ctx, md, 3)));
+}
+
+/*
+ * aarch64 (rt/sched_internal.h, point 3): LLVM has no split-stack prologues
+ * there, so each Nostos function compares sp, read after its prologue, with
+ * the limit and calls nos_stack_check below it. The runtime keeps the limit
+ * far enough above the stack's end for the frame just allocated and for the C
+ * functions called from here; a poisoned limit (-1) makes this the
+ * function-entry preemption point too.
+ */
+void cg_entry_stack_check(cg_t *g) {
+    if (!g->tls_stack_limit) return;
+    LLVMValueRef lim = tls_stack_limit(g);
+    LLVMValueRef rr = LLVMGetIntrinsicDeclaration(g->mod, LLVMLookupIntrinsicID("llvm.read_register", 18), &g->i64, 1);
+    LLVMTypeRef mdty = LLVMMetadataTypeInContext(g->ctx);
+    LLVMTypeRef rrty = LLVMFunctionType(g->i64, &mdty, 1, 0);
+    LLVMMetadataRef spname = LLVMMDStringInContext2(g->ctx, "sp", 2);
+    LLVMValueRef reg = LLVMMetadataAsValue(g->ctx, LLVMMDNodeInContext2(g->ctx, &spname, 1));
+    LLVMValueRef sp = LLVMBuildCall2(g->b, rrty, rr, &reg, 1, "sp");
+    LLVMValueRef low = LLVMBuildICmp(g->b, LLVMIntULT, sp, lim, "");
+    LLVMBasicBlockRef check = new_bb(g, "stack_check"), ok = new_bb(g, "stack_ok");
+    cold_branch(g, LLVMBuildCondBr(g->b, low, check, ok));
+    LLVMPositionBuilderAtEnd(g->b, check);
+    cg_call_rt(g, "nos_stack_check", g->void_t, NULL, NULL, 0);
+    LLVMBuildBr(g->b, ok);
+    LLVMPositionBuilderAtEnd(g->b, ok);
+}
+
+static void loop_backedge_check(cg_t *g) {
+    if (!g->preempt_checks) return;
+    LLVMValueRef lim;
+    if (g->tls_stack_limit) {
+        lim = tls_stack_limit(g);
+    } else {
+        LLVMTypeRef fsptr = LLVMPointerTypeInContext(g->ctx, 257);
+        LLVMValueRef addr = LLVMConstIntToPtr(LLVMConstInt(g->i64, 0x70, 0), fsptr);
+        lim = LLVMBuildLoad2(g->b, g->i64, addr, "limit");
+        LLVMSetVolatile(lim, 1);
+    }
+    LLVMValueRef asked = LLVMBuildICmp(g->b, LLVMIntEQ, lim, LLVMConstAllOnes(g->i64), "");
+    LLVMBasicBlockRef poll = new_bb(g, "preempt"), cont = new_bb(g, "resume");
+    cold_branch(g, LLVMBuildCondBr(g->b, asked, poll, cont));
     LLVMPositionBuilderAtEnd(g->b, poll);
     cg_call_rt(g, "nos_preempt", g->void_t, NULL, NULL, 0);
     LLVMBuildBr(g->b, cont);

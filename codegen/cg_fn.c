@@ -259,8 +259,10 @@ static void emit_instance(cg_t *g, instance_t *in) {
         g->param_slots[i] = LLVMBuildAlloca(g->b, cg_llty(g, ft->args[i]), "p");
         LLVMBuildStore(g->b, LLVMGetParam(f, (unsigned)(i + extra)), g->param_slots[i]);
     }
-    /* A self-recursive function may become a loop: poll for preemption on entry. */
-    if (needs_entry_poll(fn)) cg_preempt_poll(g);
+    /* A self-recursive function may become a loop: poll for preemption on entry. On aarch64
+     * every function checks its stack here, which is a preemption point too. */
+    if (g->tls_stack_limit) cg_entry_stack_check(g);
+    else if (needs_entry_poll(fn)) cg_preempt_poll(g);
     g->self_entry = LLVMAppendBasicBlockInContext(g->ctx, f, "start");
     LLVMBuildBr(g->b, g->self_entry);
     LLVMPositionBuilderAtEnd(g->b, g->self_entry);
