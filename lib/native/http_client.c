@@ -1,17 +1,26 @@
 /*
  * http_client.c - Http.get / post / put / patch / delete / head / request (LANGUAGE.md 1.14)
- * through libcurl's multi-socket API on the reactor.
+ * through libcurl's multi-socket API on libuv loops.
  *
- * One CURLM lives on the reactor thread. curl tells us which sockets to watch
- * (CURLMOPT_SOCKETFUNCTION: one uv_poll_t per socket) and when to call it back
- * (CURLMOPT_TIMERFUNCTION: one uv_timer_t); libuv events go back to curl through
- * curl_multi_socket_action. The multi handle keeps a cache of connections, so requests to
- * the same host reuse keep-alive connections; finished easy handles are kept for reuse
- * (configured once, only the per-request options are set again).
+ * The client runs on its own loop threads ("client loops", NOSTOS_HTTP_LOOPS of them,
+ * default: 2 when there are two CPUs or more, else 1), not on the main reactor: measured
+ * on the http_get benchmark, one thread that does every send and receive of every
+ * connection was the bottleneck (most of its time is the kernel's TCP send path), and a
+ * second loop lets a second CPU take half of it. Requests are spread over the loops
+ * round-robin; each loop has its own CURLM (and so its own cache of keep-alive connections),
+ * its uv_async inbox, its timer and its sockets. Everything below runs on the loop that owns
+ * the op, so no locks are needed but the inbox's.
  *
- * The reactor only moves bytes: it leaves the status, the raw header lines and the body in
- * the op, and the calling process builds the HttpResponse record from them, so decoding is
- * spread over the workers instead of loading the one reactor thread.
+ * curl tells a loop which sockets to watch (CURLMOPT_SOCKETFUNCTION: one uv_poll per socket,
+ * kept across requests on a keep-alive connection) and when to call it back
+ * (CURLMOPT_TIMERFUNCTION: one uv_timer); libuv events go back through
+ * curl_multi_socket_action. Finished easy handles are kept for reuse (configured once).
+ *
+ * The loop only moves bytes: it leaves the status, the raw header lines and the body in the
+ * op, and the calling process builds the HttpResponse record from them.
+ *
+ * Memory: an op is held by its loop's in-flight list (a static root) from submission to
+ * completion; the loop threads are registered with the collector.
  *
  * Defaults: connect timeout NOSTOS_CONNECT_TIMEOUT_MS (10 s), total timeout
  * NOSTOS_HTTP_TIMEOUT_MS (60 s), up to 10 redirects, TLS verified with the system's CA
@@ -24,21 +33,33 @@
 #endif
 #include <ctype.h>
 #include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h>
+
 #include "io.h"
 
 #define KIND "io_error"
 #define MAX_HEADER_BYTES ((size_t)1 << 20)
+#define MAX_LOOPS 8
+
+typedef struct hloop hloop_t;
 
 typedef struct http_op {
     nos_io_op_t base;
     nos_str_t *method, *url, *body;
     nos_list_t *headers;        /* request headers */
-    /* reactor side */
+    /* loop side */
+    hloop_t *L;
+    struct http_op *inbox_next;
     CURL *easy;
     struct curl_slist *hdrs;
     int too_big;
@@ -63,36 +84,79 @@ typedef struct sock_ctx {
     curl_socket_t fd;
     int parked;                 /* curl does not watch it now */
     int events;                 /* what the poll watches (0: stopped) */
+    hloop_t *L;
 } sock_ctx_t;
 
-static sock_ctx_t **socks;      /* by descriptor */
-static size_t nsocks;
+struct hloop {
+    int index;
+    uv_loop_t loop;
+    uv_async_t async;
+    _Atomic(http_op_t *) inbox;  /* ops submitted by processes (a LIFO, reversed on drain) */
+    CURLM *multi;
+    uv_timer_t timer;
+    CURL *spare[64];
+    int nspare;
+    sock_ctx_t **socks;          /* by descriptor */
+    size_t nsocks;
+};
 
-static CURLM *multi;
-static uv_timer_t curl_timer;
+static hloop_t loops[MAX_LOOPS];
+static int nloops;
+static _Atomic unsigned next_loop;
+/* The ops each loop holds (GC roots: a static array). Loop thread only. */
+static nos_io_op_t *inflight[MAX_LOOPS];
 static struct curl_slist *default_headers;   /* "Expect:": no 100-continue round trip */
-static CURL *spare[64];
-static int nspare;
 static long timeout_ms, max_body;
+
+/* ---- holding ops -------------------------------------------------------------------------------- */
+
+static void hold(hloop_t *L, http_op_t *op)
+{
+    nos_io_op_t *b = &op->base;
+    b->il_prev = NULL;
+    b->il_next = inflight[L->index];
+    if (b->il_next)
+        b->il_next->il_prev = b;
+    inflight[L->index] = b;
+}
+
+static void unhold(hloop_t *L, http_op_t *op)
+{
+    nos_io_op_t *b = &op->base;
+    if (b->il_prev)
+        b->il_prev->il_next = b->il_next;
+    else if (inflight[L->index] == b)
+        inflight[L->index] = b->il_next;
+    if (b->il_next)
+        b->il_next->il_prev = b->il_prev;
+    b->il_prev = b->il_next = NULL;
+}
 
 /* ---- finishing requests ------------------------------------------------------------------------ */
 
 static void release_easy(http_op_t *op)
 {
-    curl_multi_remove_handle(multi, op->easy);
+    hloop_t *L = op->L;
+    curl_multi_remove_handle(L->multi, op->easy);
     if (op->hdrs)
         curl_slist_free_all(op->hdrs);
     op->hdrs = NULL;
-    if (nspare < (int)(sizeof spare / sizeof spare[0])) {
+    if (L->nspare < (int)(sizeof L->spare / sizeof L->spare[0])) {
         /* Drop what points into the op before the handle waits for its next request. */
         curl_easy_setopt(op->easy, CURLOPT_POSTFIELDS, (char *)NULL);
         curl_easy_setopt(op->easy, CURLOPT_HTTPHEADER, default_headers);
         curl_easy_setopt(op->easy, CURLOPT_ERRORBUFFER, (char *)NULL);
-        spare[nspare++] = op->easy;
+        L->spare[L->nspare++] = op->easy;
     } else {
         curl_easy_cleanup(op->easy);
     }
     op->easy = NULL;
+}
+
+static void fail(http_op_t *op, const char *fmt, const char *a, const char *b)
+{
+    unhold(op->L, op);
+    nos_io_fail(&op->base, KIND, fmt, a, b);
 }
 
 static void complete(http_op_t *op, CURLcode rc)
@@ -104,17 +168,20 @@ static void complete(http_op_t *op, CURLcode rc)
         const char *detail = op->errbuf[0] ? op->errbuf : curl_easy_strerror(rc);
         nos_io_buf_free(&op->rbody);
         nos_io_buf_free(&op->rhead);
-        if (op->too_big)
-            nos_io_fail(&op->base, KIND, "HTTP error: response body larger than %ld bytes", max_body);
-        else if (rc == CURLE_OPERATION_TIMEDOUT)
-            nos_io_fail(&op->base, KIND, "Operation timed out: %s", detail);
-        else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-                 rc == CURLE_COULDNT_RESOLVE_PROXY)
-            nos_io_fail(&op->base, KIND, "Connection failed: %s", detail);
-        else if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
-            nos_io_fail(&op->base, KIND, "Invalid URL: %s (%s)", op->url->data, detail);
-        else
-            nos_io_fail(&op->base, KIND, "HTTP error: %s", detail);
+        if (op->too_big) {
+            char lim[32];
+            snprintf(lim, sizeof lim, "%ld", max_body);
+            fail(op, "HTTP error: response body larger than %s bytes%s", lim, "");
+        } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+            fail(op, "Operation timed out: %s%s", detail, "");
+        } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                   rc == CURLE_COULDNT_RESOLVE_PROXY) {
+            fail(op, "Connection failed: %s%s", detail, "");
+        } else if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
+            fail(op, "Invalid URL: %s (%s)", op->url->data, detail);
+        } else {
+            fail(op, "HTTP error: %s%s", detail, "");
+        }
         return;
     }
     op->status = status;
@@ -122,14 +189,15 @@ static void complete(http_op_t *op, CURLcode rc)
         nos_io_buf_free(&op->rbody);
         nos_io_buf_free(&op->rhead);
     }
+    unhold(op->L, op);
     nos_io_finish(&op->base);
 }
 
-static void check_done(void)
+static void check_done(hloop_t *L)
 {
     CURLMsg *m;
     int left;
-    while ((m = curl_multi_info_read(multi, &left))) {
+    while ((m = curl_multi_info_read(L->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
         http_op_t *op = NULL;
@@ -156,26 +224,27 @@ static void on_poll(uv_poll_t *p, int status, int events)
     if (events & UV_WRITABLE)
         flags |= CURL_CSELECT_OUT;
     int running;
-    curl_multi_socket_action(multi, s->fd, flags, &running);
-    check_done();
+    hloop_t *L = s->L;
+    curl_multi_socket_action(L->multi, s->fd, flags, &running);
+    check_done(L);
 }
 
 static void on_timer(uv_timer_t *t)
 {
-    (void)t;
+    hloop_t *L = t->data;
     int running;
-    curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_done();
+    curl_multi_socket_action(L->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(L);
 }
 
 static int timer_cb(CURLM *m, long ms, void *u)
 {
     (void)m;
-    (void)u;
+    hloop_t *L = u;
     if (ms < 0)
-        uv_timer_stop(&curl_timer);
+        uv_timer_stop(&L->timer);
     else
-        uv_timer_start(&curl_timer, on_timer, (uint64_t)ms, 0);
+        uv_timer_start(&L->timer, on_timer, (uint64_t)ms, 0);
     return 0;
 }
 
@@ -187,36 +256,37 @@ static void sock_closed(uv_handle_t *h)
 static int socket_cb(CURL *e, curl_socket_t fd, int what, void *u, void *sockp)
 {
     (void)e;
-    (void)u;
     (void)sockp;
-    sock_ctx_t *s = fd >= 0 && (size_t)fd < nsocks ? socks[fd] : NULL;
+    hloop_t *L = u;
+    sock_ctx_t *s = fd >= 0 && (size_t)fd < L->nsocks ? L->socks[fd] : NULL;
     if (what == CURL_POLL_REMOVE) {
         if (s)
             s->parked = 1;
         return 0;
     }
     if (!s) {
-        if ((size_t)fd >= nsocks) {
-            size_t n = nsocks ? nsocks : 256;
+        if ((size_t)fd >= L->nsocks) {
+            size_t n = L->nsocks ? L->nsocks : 256;
             while (n <= (size_t)fd)
                 n *= 2;
-            sock_ctx_t **t = realloc(socks, n * sizeof *t);
+            sock_ctx_t **t = realloc(L->socks, n * sizeof *t);
             if (!t)
                 return -1;
-            memset(t + nsocks, 0, (n - nsocks) * sizeof *t);
-            socks = t;
-            nsocks = n;
+            memset(t + L->nsocks, 0, (n - L->nsocks) * sizeof *t);
+            L->socks = t;
+            L->nsocks = n;
         }
         s = calloc(1, sizeof *s);
         if (!s)
             return -1;
         s->fd = fd;
-        if (uv_poll_init_socket(nos_io_loop(), &s->poll, fd) < 0) {
+        s->L = L;
+        if (uv_poll_init_socket(&L->loop, &s->poll, fd) < 0) {
             free(s);
             return -1;
         }
         s->poll.data = s;
-        socks[fd] = s;
+        L->socks[fd] = s;
     }
     s->parked = 0;
     int ev = 0;
@@ -234,10 +304,10 @@ static int socket_cb(CURL *e, curl_socket_t fd, int what, void *u, void *sockp)
 /* curl is done with a socket: close its poll (that unregisters it at once), then it. */
 static int close_socket_cb(void *u, curl_socket_t fd)
 {
-    (void)u;
-    if (fd >= 0 && (size_t)fd < nsocks && socks[fd]) {
-        sock_ctx_t *s = socks[fd];
-        socks[fd] = NULL;
+    hloop_t *L = u;
+    if (fd >= 0 && (size_t)fd < L->nsocks && L->socks[fd]) {
+        sock_ctx_t *s = L->socks[fd];
+        L->socks[fd] = NULL;
         uv_close((uv_handle_t *)&s->poll, sock_closed);
     }
     return close(fd);
@@ -271,17 +341,10 @@ static size_t header_cb(char *p, size_t size, size_t n, void *u)
     return len;
 }
 
-/* ---- starting a request (reactor) -------------------------------------------------------------- */
-
-static long env_long(const char *name, long dflt)
-{
-    const char *e = getenv(name);
-    long v = e ? atol(e) : 0;
-    return v > 0 ? v : dflt;
-}
+/* ---- starting a request (its loop) ------------------------------------------------------------------ */
 
 /* An easy handle with the options every request shares. */
-static CURL *new_easy(void)
+static CURL *new_easy(hloop_t *L)
 {
     CURL *e = curl_easy_init();
     if (!e)
@@ -291,29 +354,14 @@ static CURL *new_easy(void)
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)nos_io_connect_timeout_ms());
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "nostos");
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket_cb);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, L);
     return e;
-}
-
-static void init_multi(uv_loop_t *loop)
-{
-    curl_global_init(CURL_GLOBAL_ALL);
-    multi = curl_multi_init();
-    if (!multi)
-        nos__fatal("cannot create the HTTP client");
-    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 512L);
-    uv_timer_init(loop, &curl_timer);
-    default_headers = curl_slist_append(NULL, "Expect:");
-    timeout_ms = env_long("NOSTOS_HTTP_TIMEOUT_MS", 60000);
-    max_body = env_long("NOSTOS_HTTP_MAX_BODY", 256L << 20);
 }
 
 /* The request headers the program gave (plus "Expect:"), or NULL for none. */
@@ -341,19 +389,17 @@ static struct curl_slist *request_headers(nos_list_t *headers)
     return h;
 }
 
-static void start(uv_loop_t *loop, nos_io_op_t *base)
+static void start(hloop_t *L, http_op_t *op)
 {
-    http_op_t *op = (http_op_t *)base;
-    if (!multi)
-        init_multi(loop);
+    hold(L, op);
     const char *url = op->url->data;
     if (!op->url->len || strlen(url) != (size_t)op->url->len) {
-        nos_io_fail(base, KIND, "Invalid URL: %s", url);
+        fail(op, "Invalid URL: %s%s", url, "");
         return;
     }
-    CURL *e = nspare ? spare[--nspare] : new_easy();
+    CURL *e = L->nspare ? L->spare[--L->nspare] : new_easy(L);
     if (!e) {
-        nos_io_fail(base, KIND, "HTTP error: cannot create a request");
+        fail(op, "HTTP error: %s%s", "cannot create a request", "");
         return;
     }
     op->easy = e;
@@ -381,12 +427,127 @@ static void start(uv_loop_t *loop, nos_io_op_t *base)
     }
     op->hdrs = request_headers(op->headers);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, op->hdrs ? op->hdrs : default_headers);
-    nos_io_hold(base);
-    CURLMcode mc = curl_multi_add_handle(multi, e);
+    CURLMcode mc = curl_multi_add_handle(L->multi, e);
     if (mc != CURLM_OK) {
         release_easy(op);
-        nos_io_fail(base, KIND, "HTTP error: %s", curl_multi_strerror(mc));
+        fail(op, "HTTP error: %s%s", curl_multi_strerror(mc), "");
     }
+}
+
+/* Take every op processes submitted (oldest first) and start it. */
+static void on_inbox(uv_async_t *a)
+{
+    hloop_t *L = a->data;
+    http_op_t *r = atomic_exchange_explicit(&L->inbox, NULL, memory_order_acquire);
+    http_op_t *fifo = NULL;
+    while (r) {
+        http_op_t *next = r->inbox_next;
+        r->inbox_next = fifo;
+        fifo = r;
+        r = next;
+    }
+    while (fifo) {
+        http_op_t *next = fifo->inbox_next;
+        fifo->inbox_next = NULL;
+        start(L, fifo);
+        fifo = next;
+    }
+}
+
+/* ---- the loop threads ---------------------------------------------------------------------------- */
+
+static void *loop_main(void *arg)
+{
+    hloop_t *L = arg;
+    struct GC_stack_base sb;
+    if (GC_get_stack_base(&sb) == GC_SUCCESS)
+        GC_register_my_thread(&sb);
+    uv_run(&L->loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+static long env_long(const char *name, long dflt)
+{
+    const char *e = getenv(name);
+    long v = e ? atol(e) : 0;
+    return v > 0 ? v : dflt;
+}
+
+static void *init_sys(void *unused)
+{
+    (void)unused;
+    curl_global_init(CURL_GLOBAL_ALL);
+    default_headers = curl_slist_append(NULL, "Expect:");
+    timeout_ms = env_long("NOSTOS_HTTP_TIMEOUT_MS", 60000);
+    max_body = env_long("NOSTOS_HTTP_MAX_BODY", 256L << 20);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = (int)env_long("NOSTOS_HTTP_LOOPS", cpus >= 2 ? 2 : 1);
+    if (n > MAX_LOOPS)
+        n = MAX_LOOPS;
+    /* The loop threads take no signals but the collector's (they inherit this mask). */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigdelset(&all, GC_get_suspend_signal());
+    sigdelset(&all, GC_get_thr_restart_signal());
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (int i = 0; i < n; i++) {
+        hloop_t *L = &loops[i];
+        L->index = i;
+        if (uv_loop_init(&L->loop) != 0)
+            nos__fatal("cannot create an HTTP client loop");
+        uv_async_init(&L->loop, &L->async, on_inbox);
+        L->async.data = L;
+        uv_timer_init(&L->loop, &L->timer);
+        L->timer.data = L;
+        L->multi = curl_multi_init();
+        if (!L->multi)
+            nos__fatal("cannot create the HTTP client");
+        curl_multi_setopt(L->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+        curl_multi_setopt(L->multi, CURLMOPT_SOCKETDATA, L);
+        curl_multi_setopt(L->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+        curl_multi_setopt(L->multi, CURLMOPT_TIMERDATA, L);
+        curl_multi_setopt(L->multi, CURLMOPT_MAXCONNECTS, 512L);
+        pthread_t th;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, (size_t)1 << 20);
+        if (pthread_create(&th, &attr, loop_main, L) != 0)
+            nos__fatal("cannot start an HTTP client loop");
+        pthread_attr_destroy(&attr);
+        pthread_setname_np(th, "nos-http");
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    atomic_store_explicit(&nloops, n, memory_order_release);
+    return NULL;
+}
+
+static void init_once(void)
+{
+    static _Atomic int state;
+    if (atomic_load_explicit(&state, memory_order_acquire) == 2)
+        return;
+    int expect = 0;
+    if (atomic_compare_exchange_strong(&state, &expect, 1)) {
+        nos__on_system_stack(init_sys, NULL);
+        atomic_store_explicit(&state, 2, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&state, memory_order_acquire) != 2)
+        sched_yield();
+}
+
+/* Hand op to a loop (round-robin). Process side. */
+static void submit(nos_io_op_t *base)
+{
+    http_op_t *op = (http_op_t *)base;
+    unsigned i = atomic_fetch_add_explicit(&next_loop, 1, memory_order_relaxed) % (unsigned)nloops;
+    hloop_t *L = &loops[i];
+    op->L = L;
+    op->inbox_next = atomic_load_explicit(&L->inbox, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&L->inbox, &op->inbox_next, op,
+                                                  memory_order_release, memory_order_relaxed))
+        ;
+    uv_async_send(&L->async);
 }
 
 /* ---- the natives (process side) ---------------------------------------------------------------- */
@@ -399,7 +560,7 @@ nos_val_t *nos_http_post(nos_str_t *url, nos_str_t *body);
 nos_val_t *nos_http_put(nos_str_t *url, nos_str_t *body);
 nos_val_t *nos_http_patch(nos_str_t *url, nos_str_t *body);
 
-/* The HttpResponse record {status, headers, body} from what the reactor left in the op. */
+/* The HttpResponse record {status, headers, body} from what the loop left in the op. */
 static nos_val_t *record_of(http_op_t *op)
 {
     nos_list_t *rev = NULL;
@@ -433,12 +594,14 @@ static nos_val_t *record_of(http_op_t *op)
 
 static nos_val_t *run(nos_str_t *method, nos_str_t *url, nos_list_t *headers, nos_str_t *body)
 {
+    init_once();
     http_op_t *op = nos_io_op_new(sizeof *op);
     op->method = method;
     op->url = url;
     op->headers = headers;
     op->body = body;
-    nos_io_run(&op->base, start);
+    if (!nos_io_run_via(&op->base, submit))
+        nos_io_throw(&op->base);
     return record_of(op);
 }
 

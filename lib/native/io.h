@@ -71,6 +71,9 @@ void *nos_io_op_new(size_t bytes);
 void nos_io_run(nos_io_op_t *op, nos_io_start_fn start);
 /* As nos_io_run, but returns false with the error left in op instead of throwing. */
 bool nos_io_run_nothrow(nos_io_op_t *op, nos_io_start_fn start);
+/* As nos_io_run_nothrow, with the caller's own way to hand the op to a loop (submit
+ * runs in the calling process; op->pid is set before). Process side. */
+bool nos_io_run_via(nos_io_op_t *op, void (*submit)(nos_io_op_t *op));
 /* Submit without waiting (the reactor finishes it later; errors are dropped). Any thread. */
 void nos_io_post(nos_io_op_t *op, nos_io_start_fn start);
 /* Throw op's error in the calling process. */

@@ -208,24 +208,34 @@ static bool op_commit(nos_pid_t *p, void *arg)
     return nos__park_commit(p, NOS_WAKE_IO, op_done, arg);
 }
 
-bool nos_io_run_nothrow(nos_io_op_t *op, nos_io_start_fn start)
+static void submit_to_reactor(nos_io_op_t *op)
+{
+    nos__reactor_submit(&op->rq, trampoline, op);
+}
+
+bool nos_io_run_via(nos_io_op_t *op, void (*submit)(nos_io_op_t *op))
 {
     io_init_once();
-    op->start = start;
     nos__worker_t *w = nos__w();
     if (!w || !w->cur || w->on_sys) {
         /* Not a process (a plain thread): block the thread on the done word. */
         op->pid = NULL;
-        nos__reactor_submit(&op->rq, trampoline, op);
+        submit(op);
         while (!atomic_load_explicit(&op->done, memory_order_acquire))
             futex(&op->done, FUTEX_WAIT_PRIVATE, 0);
         return op->ekind == NULL;
     }
     op->pid = w->cur;
-    nos__reactor_submit(&op->rq, trampoline, op);
+    submit(op);
     while (!atomic_load_explicit(&op->done, memory_order_acquire))
         nos__park(op_commit, op);
     return op->ekind == NULL;
+}
+
+bool nos_io_run_nothrow(nos_io_op_t *op, nos_io_start_fn start)
+{
+    op->start = start;
+    return nos_io_run_via(op, submit_to_reactor);
 }
 
 void nos_io_throw(nos_io_op_t *op)
