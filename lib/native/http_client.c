@@ -101,7 +101,7 @@ struct hloop {
 };
 
 static hloop_t loops[MAX_LOOPS];
-static int nloops;
+static _Atomic int nloops;
 static _Atomic unsigned next_loop;
 /* The ops each loop holds (GC roots: a static array). Loop thread only. */
 static nos_io_op_t *inflight[MAX_LOOPS];
