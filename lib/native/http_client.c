@@ -33,6 +33,7 @@
 #endif
 #include <ctype.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -315,6 +316,17 @@ static int close_socket_cb(void *u, curl_socket_t fd)
 
 /* ---- easy handle callbacks -------------------------------------------------------------------- */
 
+/* New sockets are close-on-exec, so that programs started with Exec do not inherit them. */
+static int sockopt_cb(void *u, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)u;
+    (void)purpose;
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0)
+        fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+    return CURL_SOCKOPT_OK;
+}
+
 static size_t write_cb(char *p, size_t size, size_t n, void *u)
 {
     http_op_t *op = u;
@@ -361,6 +373,7 @@ static CURL *new_easy(hloop_t *L)
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket_cb);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, L);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
     return e;
 }
 
