@@ -164,6 +164,13 @@ _Noreturn void nos__uncaught(const nos_type_t *t, nos_val_t v);
  * linked with -Wl,--split-stack-adjust-size=65536 to match this value.
  */
 #define NOS_NONSPLIT_ROOM 65536
+#if !defined(__x86_64__)
+/*
+ * Without split stacks (aarch64, point 3) a process gets its whole stack up front, one
+ * segment of this size (NOSTOS_STACK_AARCH64 overrides); pages are committed when touched.
+ */
+#define NOS_STACK_ONE_SEGMENT ((size_t)1 << 20)
+#endif
 /* Run-queue ring size per worker (Go's runq). */
 #define NOS_RUNQ_SIZE 256
 /* An idle worker that was looking for work keeps looking this long before it sleeps. */
@@ -191,7 +198,13 @@ typedef struct nos__seg {
 
 static inline uintptr_t nos__seg_limit(const nos__seg_t *s)
 {
+#if defined(__x86_64__)
     return s->base + NOS_STACK_RESERVE;
+#else
+    /* Only Nostos functions check the limit (at entry); the C functions they call run below
+     * it unchecked, so it leaves them the room a split-stack thunk gets on x86-64. */
+    return s->base + NOS_STACK_RESERVE + NOS_NONSPLIT_ROOM;
+#endif
 }
 
 /* Debug builds: fail loudly if nosplit code got within 64 bytes of a segment's end. */

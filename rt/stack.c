@@ -49,6 +49,9 @@ NOS__SPLIT_STACK_AWARE;
 
 size_t nos__stack_max = (size_t)1 << 30;
 size_t nos__stack_first = 1024;
+#if !defined(__x86_64__)
+static size_t stack_one_segment = NOS_STACK_ONE_SEGMENT;
+#endif
 /* Read by __morestack_non_split. */
 uintptr_t nos__nonsplit_room = NOS_NONSPLIT_ROOM;
 
@@ -94,6 +97,13 @@ void nos__stack_init(void)
     nos__stack_max = parse_size(getenv("NOSTOS_STACK_MAX"), nos__stack_max);
     if (nos__stack_max > ((size_t)15 << 28))
         nos__stack_max = (size_t)15 << 28;   /* p->stack_bytes is 32 bits */
+#if !defined(__x86_64__)
+    stack_one_segment = parse_size(getenv("NOSTOS_STACK_AARCH64"), stack_one_segment);
+    if (stack_one_segment < 2 * (size_t)NOS_NONSPLIT_ROOM)
+        stack_one_segment = 2 * (size_t)NOS_NONSPLIT_ROOM;
+    if (stack_one_segment > nos__stack_max)
+        stack_one_segment = nos__stack_max;
+#endif
     size_t first = parse_size(getenv("NOSTOS_STACK_FIRST"), nos__stack_first);
     size_t min_first = NOS_STACK_RESERVE + sizeof(nos__seg_t) + 128;
     if (first < min_first)
@@ -296,9 +306,20 @@ static void seg_free(nos__worker_t *w, nos__seg_t *s)
     }
 }
 
+#if !defined(__x86_64__)
+static uint32_t class_for(size_t need, size_t *huge);
+#endif
+
 nos__seg_t *nos__seg_first(nos__worker_t *w)
 {
+#if defined(__x86_64__)
     return seg_alloc(w, 0, 0);
+#else
+    /* No split-stack prologues to grow the stack later (rt/sched_internal.h, point 3). */
+    size_t huge = 0;
+    uint32_t cls = class_for(stack_one_segment, &huge);
+    return seg_alloc(w, cls, huge);
+#endif
 }
 
 /* s (which the caller may still run on, until it returns or longjmps) becomes w's spare. */
