@@ -388,10 +388,11 @@ static bool static_lib(link_cmd_t *c, const rt_lib_t *l, const target_t *t, bool
                     "  no static archive of %s is installed\n",
             l->what, t->name, missing);
     if (krb5)
-        fprintf(stderr, "  (Debian builds libcurl and libpq with Kerberos (GSSAPI) support and ships no static\n"
-                        "  Kerberos library, so installing more -dev packages does not help)\n");
-    fprintf(stderr, "  build without --static: the program then needs %s%s on the machine it runs on\n", l->runtime,
-            host ? "" : ":arm64 (or the target's own package)");
+        fprintf(stderr, "  (Debian builds it with Kerberos (GSSAPI) support and ships no static Kerberos library:\n"
+                        "  libkrb5-dev has no libgssapi_krb5.a, so installing more -dev packages does not help)\n");
+    fprintf(stderr, "  build without --static: the program then needs the shared library (Debian: %s%s)\n"
+                    "  on the machine it runs on\n",
+            l->runtime, host ? "" : ", for that machine's architecture");
     return false;
 }
 
