@@ -23,8 +23,9 @@ static ty_t *tuple_length(infer_t *I, expr_t *e, expr_t *arg, ty_t *at);
 /* ---- errors ------------------------------------------------------------------------------ */
 
 void infer_mismatch(infer_t *I, span_t at, ty_t *expected, ty_t *found) {
-    diag_error(I->d, at, "type mismatch: expected %s, found %s", ty_str(I->tc, expected),
-               ty_str(I->tc, found));
+    const char *es, *fs;
+    ty_str2(I->tc, expected, found, &es, &fs);
+    diag_error(I->d, at, "type mismatch: expected %s, found %s", es, fs);
 }
 
 /* Unifies; on failure reports at `at` and returns false. */
@@ -32,14 +33,20 @@ bool infer_unify(infer_t *I, span_t at, ty_t *expected, ty_t *found) {
     const char *why = NULL;
     ty_t *e0 = ty_prune(expected), *f0 = ty_prune(found);
     /* Remember printable forms before unification changes them. */
-    const char *es = ty_str(I->tc, e0), *fs = ty_str(I->tc, f0);
+    const char *es, *fs;
+    ty_str2(I->tc, e0, f0, &es, &fs);
+    I->tc->why_type = NULL;
     if (ty_unify(I->tc, expected, found, &why)) return true;
     /* A numeric literal meeting another type reads best as a mismatch with Int. */
     bool lit = (e0->kind == TY_VAR && e0->literal) || (f0->kind == TY_VAR && f0->literal);
     if (e0->kind == TY_VAR && e0->literal) es = "Int";
     if (f0->kind == TY_VAR && f0->literal) fs = "Int";
-    if (why && !lit) {
-        ty_t *concrete = ty_is_var(e0) ? f0 : e0;
+    if (e0->kind == TY_FUN && f0->kind == TY_FUN && e0->nargs != f0->nargs) {
+        diag_error(I->d, at, "Wrong number of arguments: expected a function of %d argument%s, found one of %d (expected %s, found %s)",
+                   e0->nargs, e0->nargs == 1 ? "" : "s", f0->nargs, es, fs);
+    } else if (why && !lit && (ty_is_var(e0) || ty_is_var(f0) || I->tc->why_type)) {
+        /* The type that lacks the trait, found deep inside if need be. */
+        ty_t *concrete = I->tc->why_type ? I->tc->why_type : ty_is_var(e0) ? f0 : e0;
         diag_error(I->d, at, "type mismatch: %s does not implement %s", ty_str(I->tc, concrete), why);
     } else {
         diag_error(I->d, at, "type mismatch: expected %s, found %s", es, fs);
@@ -50,7 +57,7 @@ bool infer_unify(infer_t *I, span_t at, ty_t *expected, ty_t *found) {
 static void require(infer_t *I, span_t at, ty_t *t, uint32_t traits) {
     const char *failed = NULL;
     if (!ty_require(I->tc, t, traits, &failed))
-        diag_error(I->d, at, "%s does not implement %s", ty_str(I->tc, t), failed ? failed : "?");
+        diag_error(I->d, at, "type mismatch: %s does not implement %s", ty_str(I->tc, t), failed ? failed : "?");
 }
 
 static callres_t *new_res(infer_t *I, expr_t *e, callres_kind_t k) {
@@ -754,6 +761,34 @@ static void report_no_method(infer_t *I, span_t at, sym_t name, ty_t *recv) {
         diag_error(I->d, at, "type %s has no method %s", ty_str(I->tc, r), name);
 }
 
+/* Whether two types could agree at their outermost constructor. */
+static bool same_head(ty_ctx_t *c, ty_t *a, ty_t *b) {
+    a = ty_prune(a);
+    b = ty_prune(b);
+    if ((a->kind == TY_VAR && a->literal) || (b->kind == TY_VAR && b->literal)) return ty_unifiable(c, a, b);
+    if (a->kind == TY_VAR || b->kind == TY_VAR) return true;
+    if (a->kind != b->kind) return false;
+    if (a->kind == TY_CON) return a->con == b->con;
+    return a->nargs == b->nargs;
+}
+
+/*
+ * The candidate (of the right shape) whose first parameter can take a value
+ * of type `first`, when there is exactly one; NULL if none can. With several,
+ * the first of them. A receiver whose type is still a variable fits any.
+ */
+static fn_info_t *receiver_candidate(infer_t *I, fn_info_t **cands, int ncands, shape_t *sh, ty_t *first) {
+    for (int i = 0; i < ncands; i++) {
+        int map[64];
+        bool u;
+        if (cands[i]->arity > 64 || cands[i]->arity == 0 || !shape_map(cands[i], sh, map, &u) || u) continue;
+        ty_t *t = ty_prune(trial_type(I, cands[i]));
+        if (t->kind != TY_FUN || t->nargs == 0) return cands[i];
+        if (same_head(I->tc, t->args[0], first)) return cands[i];
+    }
+    return NULL;
+}
+
 static void report_no_candidate(infer_t *I, span_t at, sym_t name, fn_info_t **cands, int ncands, shape_t *sh) {
     int given = sh->nargs + (sh->recv ? 1 : 0);
     /* Arity problems first. */
@@ -790,11 +825,20 @@ static void report_no_candidate(infer_t *I, span_t at, sym_t name, fn_info_t **c
         }
         return;
     }
-    /* Types: unify against the first shape-compatible candidate to produce a precise message. */
+    /*
+     * Types. A receiver (or length's argument) that no candidate takes has
+     * no such method; otherwise unify against the candidate whose first
+     * parameter takes it, for the precise message.
+     */
     int before = I->d->nerrors;
-    if (sh->recv && sh->recv_ty && ncands > 1) {
-        report_no_method(I, at, name, sh->recv_ty);
-        return;
+    ty_t *first = sh->recv ? sh->recv_ty : sh->nargs == 1 && name == I->s_length ? sh->arg_tys[0] : NULL;
+    if (first) {
+        fn_info_t *takes = receiver_candidate(I, cands, ncands, sh, first);
+        if (!takes) {
+            report_no_method(I, at, name, first);
+            return;
+        }
+        shape_ok = takes;
     }
     commit_call(I, NULL, shape_ok, sh, NULL);
     if (I->d->nerrors == before)
@@ -985,10 +1029,7 @@ bool pending_try(infer_t *I, pending_t *pd, bool final) {
         pd->resolved = true;
         if (!pd->reported) {
             pd->reported = true;
-            if (sh.recv_ty)
-                report_no_method(I, pd->span, pd->name, sh.recv_ty);
-            else
-                diag_error(I->d, pd->span, "type mismatch: no overload of '%s' accepts these arguments", pd->name);
+            report_no_candidate(I, pd->span, pd->name, pd->cand_list, pd->ncands, &sh);
         }
         vec_free(&viable);
         return true;
@@ -1200,6 +1241,18 @@ static int find_ctors(infer_t *I, sym_t name, type_decl_t **tds, int *ks, int ma
  * The constructor a name means here: the only one, or the one of the type
  * the context expects, or the one whose field types fit the arguments.
  */
+/*
+ * A type declared without `pub` is private to its module: its constructors
+ * can be used there and in the modules nested in it, not elsewhere.
+ */
+static void check_type_visible(infer_t *I, span_t at, type_decl_t *td) {
+    if (td->pub || !td->mod || td->mod->is_prelude) return;
+    for (module_info_t *m = I->mod; m; m = m->parent)
+        if (m == td->mod) return;
+    diag_error(I->d, at, "type '%s' is private in module '%s'", td->name, td->mod->name);
+    diag_note(I->d, td->span, "declared here without `pub`");
+}
+
 static bool pick_ctor(infer_t *I, sym_t name, ty_t *hint, expr_t *e, type_decl_t **td, int *k) {
     type_decl_t *tds[16];
     int ks[16];
@@ -1265,6 +1318,7 @@ static ty_t *infer_ctor(infer_t *I, expr_t *e, ty_t *expected) {
         for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
         return ty_var(I->tc);
     }
+    check_type_visible(I, e->span, td);
     ctor_info_t *ci = &td->ctors[k];
     ty_t **targs;
     ty_t *rt = decl_type(I, td, &targs);
@@ -1335,7 +1389,7 @@ static ty_t *infer_ctor(infer_t *I, expr_t *e, ty_t *expected) {
         }
         if (f >= ci->nfields) {
             /* A single tuple argument to a multi-field constructor is spread. */
-            diag_error(I->d, e->args[i].span, "%s takes %d argument%s, found %d", ci->name, ci->nfields,
+            diag_error(I->d, e->args[i].span, "Wrong number of arguments: %s takes %d argument%s, found %d", ci->name, ci->nfields,
                        ci->nfields == 1 ? "" : "s", e->nargs);
             infer_expr(I, e->args[i].value, NULL);
             continue;
@@ -1351,7 +1405,7 @@ static ty_t *infer_ctor(infer_t *I, expr_t *e, ty_t *expected) {
             if (ci->field_names)
                 diag_error(I->d, e->span, "missing field %s in %s", ci->field_names[f], ci->name);
             else
-                diag_error(I->d, e->span, "%s takes %d argument%s, found %d", ci->name, ci->nfields,
+                diag_error(I->d, e->span, "Wrong number of arguments: %s takes %d argument%s, found %d", ci->name, ci->nfields,
                            ci->nfields == 1 ? "" : "s", npos);
             break;
         }
@@ -1832,7 +1886,10 @@ static ty_t *infer_var(infer_t *I, expr_t *e, ty_t *expected) {
                 if (g->fns.items[i]->arity == 1) has1 = true;
                 else if (g->fns.items[i]->arity > 1) multi = g->fns.items[i]->arity;
             }
-            if (!has1 && multi) {
+            ty_t *a0 = ty_prune(ex->args[0]);
+            bool pair_like = (a0->kind == TY_TUPLE && a0->nargs == multi) ||
+                             (a0->kind == TY_VAR && !a0->literal && !(a0->traits & TR_NUM));
+            if (!has1 && multi && pair_like) {
                 e->desugared = eta_expand(I, e, multi);
                 return infer_expr(I, e->desugared, expected);
             }

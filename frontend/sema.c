@@ -742,6 +742,39 @@ static void collect_items(infer_t *I, module_info_t *m, item_t **items, int n) {
     }
 }
 
+/*
+ * What `use src.*` brings of one binding of src: functions declared in src
+ * and public (a group narrowed to those), globals declared there; nothing
+ * src imported from elsewhere. The prelude exports everything.
+ */
+static binding_t *star_export(infer_t *I, module_info_t *src, binding_t *bb) {
+    if (src->is_prelude) return bb;
+    switch (bb->kind) {
+    case B_FNS: {
+        int keep = 0;
+        for (int q = 0; q < bb->fns->fns.len; q++) {
+            fn_info_t *f = bb->fns->fns.items[q];
+            if (f->pub && f->mod == src) keep++;
+        }
+        if (keep == bb->fns->fns.len) return bb;
+        if (keep == 0) return NULL;
+        fn_group_t *g = ARENA_NEW(I->a, fn_group_t);
+        g->name = bb->fns->name;
+        for (int q = 0; q < bb->fns->fns.len; q++) {
+            fn_info_t *f = bb->fns->fns.items[q];
+            if (f->pub && f->mod == src) vec_push(&g->fns, f);
+        }
+        binding_t *cp = ARENA_NEW(I->a, binding_t);
+        *cp = *bb;
+        cp->fns = g;
+        return cp;
+    }
+    case B_GLOBAL:
+    case B_MVAR: return bb->global && bb->global->mod == src ? bb : NULL;
+    default: return bb;
+    }
+}
+
 static void process_uses(infer_t *I, module_info_t *m, item_t **items, int n) {
     for (int i = 0; i < n; i++) {
         item_t *it = items[i];
@@ -783,12 +816,13 @@ static void process_uses(infer_t *I, module_info_t *m, item_t **items, int n) {
             continue;
         }
         if (it->nuses < 0 || (it->nuses == 0 && !single)) {
-            /* use m.*: every public name. */
+            /* use m.*: every public name declared in m (not what m imports itself). */
             for (int k = 0; k < src->scope.len; k++) {
-                binding_t *bb = src->scope.items[k];
-                vec_push(&m->scope, bb);
+                binding_t *bb = star_export(I, src, src->scope.items[k]);
+                if (bb) vec_push(&m->scope, bb);
             }
-            for (int k = 0; k < src->types.len; k++) vec_push(&m->types, src->types.items[k]);
+            for (int k = 0; k < src->types.len; k++)
+                if (src->types.items[k]->mod == src || src->is_prelude) vec_push(&m->types, src->types.items[k]);
             continue;
         }
         int nu = single ? 1 : it->nuses;

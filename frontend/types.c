@@ -290,7 +290,10 @@ static bool bind_var(ty_ctx_t *c, ty_t *v, ty_t *t, const char **why) {
         v->link = t;
         return true;
     }
-    if (v->traits && !require(c, t, v->traits, why, true)) return false;
+    if (v->traits && !require(c, t, v->traits, why, true)) {
+        c->why_type = v->literal ? NULL : t;
+        return false;
+    }
     adjust_levels(t, v->level);
     v->link = t;
     return true;
@@ -538,6 +541,7 @@ ty_t *ty_subst(ty_ctx_t *c, ty_t *t, ty_t **subst, int n) {
 typedef struct var_names {
     ty_t *vars[64];
     int n;
+    bool literals; /* print literal variables as Int (messages) */
 } var_names_t;
 
 static var_names_t *g_names;
@@ -550,6 +554,11 @@ static void print(sbuf_t *b, ty_t *t, int depth) {
     }
     switch (t->kind) {
     case TY_VAR:
+        if (g_names && g_names->literals && t->literal) {
+            /* An integer literal's type not yet fixed reads as its default. */
+            sb_puts(b, "Int");
+            return;
+        }
         if (g_names) {
             int k = -1;
             for (int i = 0; i < g_names->n; i++)
@@ -646,10 +655,25 @@ void ty_print_normalized(sbuf_t *b, ty_t *t) {
     g_names = NULL;
 }
 
+/* For messages: variables named a, b, ... in order of appearance (not by their ids). */
 const char *ty_str(ty_ctx_t *c, ty_t *t) {
-    sbuf_t b = {0};
-    ty_print(&b, t);
-    const char *s = arena_strndup(c->arena, sb_cstr(&b), b.len);
-    sb_free(&b);
+    const char *s;
+    ty_str2(c, t, NULL, &s, NULL);
     return s;
+}
+
+/* Two types of one message, their variables named consistently. */
+void ty_str2(ty_ctx_t *c, ty_t *t1, ty_t *t2, const char **s1, const char **s2) {
+    var_names_t names = {{0}, 0, true};
+    var_names_t *saved = g_names;
+    g_names = &names;
+    for (int i = 0; i < 2; i++) {
+        ty_t *t = i ? t2 : t1;
+        if (!t) continue;
+        sbuf_t b = {0};
+        print(&b, t, 0);
+        *(i ? s2 : s1) = arena_strndup(c->arena, sb_cstr(&b), b.len);
+        sb_free(&b);
+    }
+    g_names = saved;
 }

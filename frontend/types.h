@@ -106,6 +106,7 @@ typedef struct ty_ctx {
     symtab_t *syms;
     int next_id;
     int level;           /* current let-depth */
+    struct ty *why_type; /* after a failed ty_unify: the type lacking a trait (NULL if none or a literal's) */
     /* The built-in constructors. */
     tycon_t *tc_unit, *tc_bool, *tc_char, *tc_int, *tc_i8, *tc_i16, *tc_i32, *tc_u8, *tc_u16,
         *tc_u32, *tc_u64, *tc_float, *tc_f32, *tc_bigint, *tc_decimal, *tc_string, *tc_pid,
@@ -181,7 +182,8 @@ ty_t *ty_subst(ty_ctx_t *c, ty_t *t, ty_t **subst, int n);
 
 /* Appends t as the user writes it: Int, List[String], (Int, Int) -> Bool, a. */
 void ty_print(sbuf_t *b, ty_t *t);
-const char *ty_str(ty_ctx_t *c, ty_t *t);      /* arena-allocated */
+const char *ty_str(ty_ctx_t *c, ty_t *t);      /* arena-allocated; variables named a, b, ... */
+void ty_str2(ty_ctx_t *c, ty_t *t1, ty_t *t2, const char **s1, const char **s2); /* shared naming */
 /* Prints t naming its variables a, b, c... in order of first appearance (stable output). */
 void ty_print_normalized(sbuf_t *b, ty_t *t);
 /* The same with a shared naming across several calls: begin, print parts, end (adds "where" traits). */
