@@ -1050,6 +1050,33 @@ bool pending_try(infer_t *I, pending_t *pd, bool final) {
     return true;
 }
 
+/*
+ * A value decoded at run time (a type variable bound `Any`, e.g. a database
+ * row) used only through `.0`, `.1`, ...: a tuple as wide as the highest
+ * index used, its elements decoded at run time too unless something fixes
+ * them.
+ */
+static bool pending_tuple_default(infer_t *I, pending_t *pd) {
+    if (pd->kind != PEND_FIELD || !pd->name || !(pd->name[0] >= '0' && pd->name[0] <= '9')) return false;
+    ty_t *rt = ty_prune(pd->args[0]);
+    if (rt->kind != TY_VAR || !(rt->traits & TR_ANYDEF)) return false;
+    int width = 0;
+    for (int i = 0; i < I->pending.len; i++) {
+        pending_t *q = I->pending.items[i];
+        if (q->resolved || q->kind != PEND_FIELD || !q->name || !(q->name[0] >= '0' && q->name[0] <= '9')) continue;
+        if (ty_prune(q->args[0]) != rt) continue;
+        int idx = atoi(q->name);
+        if (idx + 1 > width) width = idx + 1;
+    }
+    if (width <= 0 || width > 64) return false;
+    ty_t **es = ARENA_NEWN(I->a, ty_t *, width);
+    for (int i = 0; i < width; i++) {
+        es[i] = ty_var(I->tc);
+        es[i]->traits = TR_ANYDEF;
+    }
+    return ty_unify(I->tc, rt, ty_tuple(I->tc, es, width), NULL);
+}
+
 /* Retries pending constraints until nothing moves. `final` applies defaults and reports. */
 bool infer_solve_pending(infer_t *I, bool final) {
     bool any = false;
@@ -1073,6 +1100,7 @@ bool infer_solve_pending(infer_t *I, bool final) {
                         progress = true;
                     }
                 }
+                if (pending_tuple_default(I, pd)) progress = true;
             }
             if (!progress) {
                 for (int i = 0; i < I->pending.len; i++) {

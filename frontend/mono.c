@@ -128,6 +128,7 @@ static ty_t *apply_at(mono_t *m, subst_t *s, ty_t *t, bool strict, int depth) {
         if (r) return r;
         if (strict) return NULL;
         if (t->traits & TR_NUM) return mono_canon(m, m->tc->t_int);
+        if (t->traits & TR_ANYDEF) return mono_canon(m, m->tc->t_dyn);
         if (g_default_any && depth > 0) return mono_canon(m, m->tc->t_dyn);
         return mono_canon(m, m->tc->t_unit);
     }

@@ -971,6 +971,7 @@ static void make_signature(infer_t *I, fn_info_t *fi) {
             else if (strcmp(bnd, "Ord") == 0) v->traits |= TR_ORD | TR_EQ;
             else if (strcmp(bnd, "Hash") == 0) v->traits |= TR_HASH;
             else if (strcmp(bnd, "Show") == 0) v->traits |= TR_SHOW;
+            else if (strcmp(bnd, "Any") == 0) v->traits |= TR_ANYDEF;
         }
         if (env.n == env.cap) {
             int nc = env.cap ? env.cap * 2 : 4;

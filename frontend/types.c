@@ -190,9 +190,26 @@ static const char *trait_name(uint32_t tr) {
  * compound types get the requirement pushed down where it is structural
  * (Eq, Ord, Show, Hash of a List need them of the element).
  */
+static void mark_anydef(ty_t *t, int depth) {
+    t = ty_prune(t);
+    if (depth > 100) return;
+    if (t->kind == TY_VAR) {
+        t->traits |= TR_ANYDEF;
+        return;
+    }
+    for (int i = 0; i < t->nargs; i++) mark_anydef(t->args[i], depth + 1);
+    if (t->kind == TY_FUN) mark_anydef(t->ret, depth + 1);
+}
+
 static bool require(ty_ctx_t *c, ty_t *t, uint32_t traits, const char **failed, bool commit) {
     t = ty_prune(t);
     if (!traits) return true;
+    if (t->kind != TY_VAR && (traits & TR_ANYDEF)) {
+        /* Not a requirement: the unknown parts of whatever it became are decoded at run time too. */
+        if (commit) mark_anydef(t, 0);
+        traits &= ~TR_ANYDEF;
+        if (!traits) return true;
+    }
     if (t->kind == TY_VAR) {
         /* No type is both a number and a String/List. */
         uint32_t all = t->traits | traits;

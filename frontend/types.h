@@ -38,6 +38,8 @@ enum {
     TR_HASH = 1u << 4,
     TR_CONCAT = 1u << 5, /* String or List */
     TR_INTEGRAL = 1u << 6, /* integer kinds only (bit operations, %) - unused by default */
+    TR_ANYDEF = 1u << 7,   /* not a requirement: left unknown, this becomes Any (bound `Any`: values
+                              decoded at run time, e.g. database rows) */
 };
 
 struct ty {

@@ -1039,8 +1039,30 @@ bad:
     return false;
 }
 
+/* The natural Nostos type of a column, for values the program reads as Any. */
+static const nos_type_t *natural_type(Oid oid)
+{
+    switch (oid) {
+    case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID: return &nos_type_int;
+    case OID_FLOAT4: case OID_FLOAT8: case OID_NUMERIC: return &nos_type_float;
+    case OID_BOOL: return &nos_type_bool;
+    default: return &nos_type_string;
+    }
+}
+
 static bool decode_cell(dec_t *d, const nos_type_t *t, nos_val_t *out)
 {
+    if (t->kind == NT_DYN) {
+        /* Any: a box of the column's natural type; NULL is (). */
+        const nos_type_t *nt = PQgetisnull(d->res, d->row, d->col) ? &nos_type_unit
+                                                                   : natural_type(PQftype(d->res, d->col));
+        nos_val_t *box = nos_alloc(2 * sizeof(nos_val_t));
+        box[0] = (nos_val_t)(uintptr_t)nt;
+        if (!decode_cell(d, nt, &box[1]))
+            return false;
+        *out = (nos_val_t)(uintptr_t)box;
+        return true;
+    }
     if (PQgetisnull(d->res, d->row, d->col)) {
         if (t->kind == NT_UNIT) {
             *out = 0;
