@@ -152,7 +152,7 @@ static void push_proc(nos_pid_t *p, void *arg)
 {
     push_ctx_t *c = arg;
     for (nos__seg_t *s = p->seg; s; s = s->prev) {
-        uintptr_t lo = s->hi;
+        uintptr_t lo = nos__seg_hi(s);
         uintptr_t cand[2] = {s->saved_sp, p->sp};
         for (int i = 0; i < 2; i++)
             if (cand[i] >= s->base && cand[i] < lo)
@@ -160,7 +160,7 @@ static void push_proc(nos_pid_t *p, void *arg)
         for (int i = 0; i < c->n; i++)
             if (c->active[i] >= s->base && c->active[i] < lo)
                 lo = c->active[i];
-        push_range(lo, s->hi);
+        push_range(lo, nos__seg_hi(s));
     }
 }
 
@@ -185,6 +185,8 @@ static void push_hook(void)
         GC_push_all_eager((void *)w->gc_fl, (void *)(w->gc_fl + 32));
         for (int g = 0; g < 32; g++)
             mark_free_list(w->gc_afl[g]);
+        /* __morestack's saved argument registers while it runs on the system stack */
+        GC_push_all_eager((void *)w->ms_save, (void *)(w->ms_save + NOS_W_MS_WORDS));
         if (!sp || !w->pthread_hi)
             continue;
         c->active[c->n++] = sp;
@@ -213,8 +215,8 @@ static void on_gc_event(GC_EventType e)
             uintptr_t sp = nos__sp(), top = w->pthread_hi;
             if (!(sp >= w->pthread_lo && sp < w->pthread_hi) && w->cur) {
                 for (nos__seg_t *s = w->cur->seg; s; s = s->prev)
-                    if (sp >= s->base && sp < s->hi) {
-                        top = s->hi;
+                    if (sp >= s->base && sp < nos__seg_hi(s)) {
+                        top = nos__seg_hi(s);
                         break;
                     }
             }
@@ -505,7 +507,7 @@ void nos__san_switch_begin(nos__worker_t *w, nos_pid_t *to, bool dying)
 {
     if (to) {
         __sanitizer_start_switch_fiber(&w->asan_fake, (void *)to->seg->base,
-                                       to->seg->hi - to->seg->base);
+                                       nos__seg_hi(to->seg) - to->seg->base);
     } else {
         nos_pid_t *p = w->cur;
         __sanitizer_start_switch_fiber(dying ? NULL : &p->san_fiber, (void *)w->pthread_lo,
@@ -530,7 +532,7 @@ static void *sys_thunk(void *arg)
     sys_call_t *c = arg;
     __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
     void *r = c->fn(c->arg);
-    __sanitizer_start_switch_fiber(NULL, (void *)c->p->seg->base, c->p->seg->hi - c->p->seg->base);
+    __sanitizer_start_switch_fiber(NULL, (void *)c->p->seg->base, nos__seg_hi(c->p->seg) - c->p->seg->base);
     return r;
 }
 

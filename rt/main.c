@@ -35,6 +35,7 @@ static _Noreturn void *main_finish(void *arg)
         fwrite(s->data, 1, (size_t)s->len, stdout);
         fputc('\n', stdout);
     }
+    nos__stack_report();
     fflush(NULL);
     _exit(0);
 }

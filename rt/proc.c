@@ -151,7 +151,7 @@ nos_pid_t *nos__proc_new(void (*entry)(void *), void *arg)
     nos__seg_t *s = nos__seg_first(w);
     p->seg = s;
     p->stack_bytes = s->bytes;
-    p->sp = nos__ctx_init(s->hi, entry, arg);
+    p->sp = nos__ctx_init(nos__seg_hi(s), entry, arg);
     nos__san_fiber_create(p);
     atomic_store_explicit(&p->state, NOS_P_NEW, memory_order_relaxed);
     nos__proc_table_add(w, p);

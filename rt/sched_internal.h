@@ -104,6 +104,7 @@
 #include <stdint.h>
 
 #include "nostos.h"
+#include "sched_asm.h"
 
 /* From the value half of rt/ (rt/internal.h), declared here too so that these files do not
  * depend on that header. */
@@ -188,13 +189,17 @@ _Noreturn void nos__uncaught(const nos_type_t *t, nos_val_t v);
 typedef struct nos__seg {
     struct nos__seg *prev;  /* the segment this one was entered from (NULL: first) */
     uintptr_t base;         /* lowest usable address */
-    uintptr_t hi;           /* top of the stack (16-aligned); the header starts here */
     uintptr_t saved_sp;     /* sp in this segment when a newer one was entered (for the GC) */
-    uint32_t cls;           /* size class (stack.c) */
-    uint32_t bytes;         /* size of the whole block, header included */
-    uint32_t state;         /* in use or free (checked on every hand-over) */
-    uint32_t unused;
+    uint32_t bytes;         /* size of the whole block, header included (huge ones: clamped) */
+    uint16_t cls;           /* size class (stack.c) */
+    uint16_t state;         /* in use or free (checked on every hand-over) */
 } nos__seg_t;
+
+/* The top of a segment's stack (16-aligned): the header sits right there. */
+static inline uintptr_t nos__seg_hi(const nos__seg_t *s)
+{
+    return (uintptr_t)s;
+}
 
 static inline uintptr_t nos__seg_limit(const nos__seg_t *s)
 {
@@ -224,6 +229,8 @@ void nos__seg_release_all(nos__worker_t *w, nos_pid_t *p);
 /* Pop segments of the current process until `addr` (an address in a live frame) is inside
  * the current one; restores the limit. Called before a longjmp to a try frame. */
 void nos__stack_unwind_to(const void *addr);
+/* Debug builds: with NOSTOS_STACK_REPORT set, print the deepest use of a segment's reserve. */
+void nos__stack_report(void);
 /* Total stack memory (bytes) reserved and in use, for vmStats-like reports. */
 size_t nos__stack_bytes_in_use(void);
 /* __morestack entries so far, all workers (approximate while they run). */
@@ -360,24 +367,29 @@ enum {
 typedef bool (*nos__park_fn)(nos_pid_t *p, void *arg);
 
 struct nos__worker {
-    /* run queue (Go's runq): the owner pushes at tail, anyone takes at head */
-    _Atomic uint32_t runq_head;
-    _Atomic uint32_t runq_tail;
-    _Atomic(nos_pid_t *) runnext;
-    _Atomic(nos_pid_t *) runq[NOS_RUNQ_SIZE];
-    /* the running process and the scheduler context */
-    nos_pid_t *cur;
-    uintptr_t sched_sp;        /* scheduler's saved sp while a process runs */
+    /* owner only (but preempt_req); __morestack uses these too (offsets NOS_W_* in sched_asm.h) */
+    nos_pid_t *cur;            /* the running process */
     uintptr_t sys_sp;          /* top of the system stack for nos__on_system_stack */
     int on_sys;                /* >0 while running on the system stack from a process */
     int act;                   /* NOS_ACT_*: what the process asked the scheduler to do */
+    nos__seg_t *seg_spare;     /* the segment most recently left by __morestack: the next
+                                  crossing on this worker reuses it (stack.c) */
+    uint64_t tick;             /* schedule count (owner) */
+    _Atomic uint64_t preempt_req; /* tick of the process the watchdog asked to yield */
+    uint64_t morestack_calls;  /* __morestack entries on this worker (stats, tests) */
+    uintptr_t ms_save[NOS_W_MS_WORDS];   /* __morestack's argument registers (pushed for the GC) */
+    /* run queue (Go's runq): the owner pushes at tail, anyone takes at head */
+    _Alignas(64) _Atomic uint32_t runq_head;
+    _Atomic uint32_t runq_tail;
+    _Atomic(nos_pid_t *) runnext;
+    _Atomic(nos_pid_t *) runq[NOS_RUNQ_SIZE];
+    /* the scheduler context */
+    _Alignas(64) uintptr_t sched_sp;   /* scheduler's saved sp while a process runs */
     nos__park_fn act_fn;
     void *act_arg;
     int id;
     uint32_t rand;
-    uint64_t tick;             /* schedule count (owner) */
     _Atomic uint64_t tick_pub; /* published tick for the watchdog */
-    _Atomic uint64_t preempt_req; /* tick of the process the watchdog asked to yield */
     uintptr_t *guard_slot;     /* &(%fs:0x70) of this thread (x86-64) */
     /* idle parking */
     _Atomic uint32_t parked;   /* futex word: 1 while asleep on the idle list */
@@ -392,10 +404,7 @@ struct nos__worker {
     void *gc_fl[32];               /* tiny free lists for scanned objects (gc.c) */
     void *gc_afl[32];              /* and for pointer-free ones */
     nos__seg_t *seg_cache[8];      /* per-class cache of free segments (stack.c) */
-    nos__seg_t *seg_spare;         /* the segment most recently left by __morestack_done: the
-                                      next crossing on this worker reuses it (stack.c) */
     uint32_t seg_ncache[8];
-    uint64_t morestack_calls;      /* __morestack entries on this worker (stats, tests) */
     uint32_t free_slots_n;         /* process-table slots kept by this worker (proc.c) */
     uint32_t free_slots[64];
     void *san_fiber;               /* the scheduler's TSan fiber */

@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,8 @@ static size_t stack_one_segment = NOS_STACK_ONE_SEGMENT;
 #endif
 /* Read by __morestack_non_split. */
 uintptr_t nos__nonsplit_room = NOS_NONSPLIT_ROOM;
+/* Read by __morestack (a segment's limit is its base plus this). */
+const uintptr_t nos__stack_reserve = NOS_STACK_RESERVE;
 
 static size_t cls_bytes[NCLS] = {1024, 4096, 16384, 32768, 65536, 262144, 1048576};
 /* Segments per batch; a worker keeps at most two batches of a class. */
@@ -153,9 +156,8 @@ static nos__seg_t *seg_format(uintptr_t base, size_t bytes, uint32_t cls)
     nos__seg_t *s = (nos__seg_t *)hi;
     s->prev = NULL;
     s->base = base;
-    s->hi = hi;
     s->saved_sp = hi;
-    s->cls = cls;
+    s->cls = (uint16_t)cls;
     s->bytes = (uint32_t)(bytes > UINT32_MAX ? UINT32_MAX : bytes);
     s->state = SEG_FREE;
 #ifndef NDEBUG
@@ -233,7 +235,7 @@ static void *spill_slow(void *arg)
     w->seg_ncache[r->cls] = n;
     if (cls_bytes[r->cls] >= DONTNEED_MIN) {
         for (nos__seg_t *t = batch; t; t = t->prev) {
-            uintptr_t top = t->hi & ~(uintptr_t)(PAGE - 1);
+            uintptr_t top = nos__seg_hi(t) & ~(uintptr_t)(PAGE - 1);
             if (top > t->base)
                 madvise((void *)t->base, top - t->base, MADV_DONTNEED);
 #ifndef NDEBUG
@@ -251,16 +253,63 @@ static void *spill_slow(void *arg)
 static void *unmap_slow(void *arg)
 {
     nos__seg_t *s = arg;
-    size_t bytes = (s->hi + sizeof(nos__seg_t) - s->base + PAGE - 1) & ~(size_t)(PAGE - 1);
+    size_t bytes = (nos__seg_hi(s) + sizeof(nos__seg_t) - s->base + PAGE - 1) & ~(size_t)(PAGE - 1);
     munmap((void *)s->base, bytes);
     return NULL;
 }
+
+#if !defined(NDEBUG) && !defined(NOS_STACK_PAINT)
+#define NOS_STACK_PAINT 1
+#endif
+#if defined(NOS_STACK_PAINT)
+/*
+ * Debug builds (or -DNOS_STACK_PAINT) paint each segment's reserve when it is handed out and look, when it comes
+ * back, how far below its limit anything was written: NOSTOS_STACK_REPORT=1 prints the
+ * deepest such use when main ends (it must stay under NOS_STACK_RESERVE).
+ */
+#define PAINT 0xa5
+static _Atomic size_t deepest_reserve_use;
+
+static void reserve_paint(nos__seg_t *s)
+{
+    for (unsigned char *b = (unsigned char *)s->base + 8; b < (unsigned char *)nos__seg_limit(s); b++)
+        *b = PAINT;
+}
+
+static void reserve_measure(const nos__seg_t *s)
+{
+    const unsigned char *b = (const unsigned char *)s->base + 8;
+    const unsigned char *lim = (const unsigned char *)nos__seg_limit(s);
+    while (b < lim && *b == PAINT)
+        b++;
+    size_t used = (size_t)(lim - b);
+    size_t seen = atomic_load_explicit(&deepest_reserve_use, memory_order_relaxed);
+    while (used > seen && !atomic_compare_exchange_weak_explicit(&deepest_reserve_use, &seen, used,
+                                                                 memory_order_relaxed,
+                                                                 memory_order_relaxed))
+        ;
+}
+
+void nos__stack_report(void)
+{
+    if (getenv("NOSTOS_STACK_REPORT"))
+        fprintf(stderr, "stack: deepest use of a segment's reserve %zu of %d bytes\n",
+                atomic_load(&deepest_reserve_use), NOS_STACK_RESERVE);
+}
+#else
+#define reserve_paint(s) ((void)0)
+#define reserve_measure(s) ((void)0)
+void nos__stack_report(void)
+{
+}
+#endif
 
 static nos__seg_t *seg_alloc(nos__worker_t *w, uint32_t cls, size_t huge_bytes)
 {
     if (cls == HUGE_CLS) {
         refill_req_t r = {w, cls, huge_bytes, NULL};
         nos__on_system_stack(refill_slow, &r);
+        reserve_paint(r.out);
         return r.out;
     }
     if (!w->seg_cache[cls]) {
@@ -274,13 +323,14 @@ static nos__seg_t *seg_alloc(nos__worker_t *w, uint32_t cls, size_t huge_bytes)
         nos__fatal("stack segment %p handed out twice", (void *)s);
     s->state = SEG_INUSE;
     s->prev = NULL;
-    s->saved_sp = s->hi;
+    s->saved_sp = nos__seg_hi(s);
+    reserve_paint(s);
     return s;
 }
 
 static size_t seg_size(const nos__seg_t *s)
 {
-    return s->cls == HUGE_CLS ? s->hi + sizeof(nos__seg_t) - s->base : cls_bytes[s->cls];
+    return s->cls == HUGE_CLS ? nos__seg_hi(s) + sizeof(nos__seg_t) - s->base : cls_bytes[s->cls];
 }
 
 static void seg_free(nos__worker_t *w, nos__seg_t *s)
@@ -288,10 +338,11 @@ static void seg_free(nos__worker_t *w, nos__seg_t *s)
     if (s->state != SEG_INUSE)
         nos__fatal("stack segment %p freed twice", (void *)s);
     s->state = SEG_FREE;
+    reserve_measure(s);
 #ifndef NDEBUG
     if (*(uint64_t *)s->base != SEG_CANARY)
         nos__fatal("stack segment reserve overrun (nosplit budget exceeded): segment %p..%p "
-                   "class %u holds %#llx", (void *)s->base, (void *)s->hi, s->cls,
+                   "class %u holds %#llx", (void *)s->base, (void *)nos__seg_hi(s), s->cls,
                    (unsigned long long)*(uint64_t *)s->base);
 #endif
     if (s->cls == HUGE_CLS) {
@@ -368,7 +419,7 @@ void nos__budget_check(uintptr_t sp)
     if (!w || !w->cur || w->on_sys || !w->cur->seg)
         return;
     for (nos__seg_t *s = w->cur->seg; s; s = s->prev)
-        if (sp > s->base && sp <= s->hi) {
+        if (sp > s->base && sp <= nos__seg_hi(s)) {
             if (sp < s->base + 64)
                 nos__fatal("nosplit stack budget exceeded: sp %p is %zu bytes above its segment's "
                            "end", (void *)sp, (size_t)(sp - s->base));
@@ -379,7 +430,7 @@ void nos__budget_check(uintptr_t sp)
 
 static inline bool seg_has(const nos__seg_t *s, uintptr_t sp)
 {
-    return sp > s->base && sp <= s->hi;
+    return sp > s->base && sp <= nos__seg_hi(s);
 }
 
 /*
@@ -426,8 +477,83 @@ static void *throw_overflow(void *unused)
 
 uintptr_t nos__morestack_c(uintptr_t frame, uintptr_t argbytes, uintptr_t entry_sp,
                            uintptr_t cur_sp);
+uintptr_t nos__morestack_sys(nos__worker_t *w, uintptr_t entry_sp, uintptr_t cur_sp);
 void nos__morestack_done(void);
 
+/* 1 in sanitizer builds: __morestack always works on the current stack (morestack_x86_64.S). */
+#if defined(NOS_ASAN) || defined(NOS_TSAN)
+const int nos__morestack_inplace = 1;
+#else
+const int nos__morestack_inplace = 0;
+#endif
+
+_Static_assert(offsetof(nos__worker_t, cur) == NOS_W_CUR, "NOS_W_CUR");
+_Static_assert(offsetof(nos__worker_t, sys_sp) == NOS_W_SYS_SP, "NOS_W_SYS_SP");
+_Static_assert(offsetof(nos__worker_t, on_sys) == NOS_W_ON_SYS, "NOS_W_ON_SYS");
+_Static_assert(offsetof(nos__worker_t, ms_save) == NOS_W_MS, "NOS_W_MS");
+_Static_assert(NOS_MS_XMM + 128 <= NOS_W_MS_WORDS * 8, "NOS_W_MS_WORDS");
+_Static_assert(offsetof(nos__worker_t, seg_spare) == NOS_W_SPARE, "NOS_W_SPARE");
+_Static_assert(offsetof(nos__worker_t, tick) == NOS_W_TICK, "NOS_W_TICK");
+_Static_assert(offsetof(nos__worker_t, preempt_req) == NOS_W_PREEMPT, "NOS_W_PREEMPT");
+_Static_assert(offsetof(nos__worker_t, morestack_calls) == NOS_W_MORESTACK, "NOS_W_MORESTACK");
+_Static_assert(offsetof(struct nos_pid, sp) == NOS_P_SP, "NOS_P_SP");
+_Static_assert(offsetof(struct nos_pid, seg) == NOS_P_SEG, "NOS_P_SEG");
+_Static_assert(offsetof(struct nos_pid, stack_bytes) == NOS_P_STACK_BYTES, "NOS_P_STACK_BYTES");
+_Static_assert(offsetof(nos__seg_t, prev) == NOS_SEG_PREV, "NOS_SEG_PREV");
+_Static_assert(offsetof(nos__seg_t, base) == NOS_SEG_BASE, "NOS_SEG_BASE");
+_Static_assert(offsetof(nos__seg_t, saved_sp) == NOS_SEG_SAVED_SP, "NOS_SEG_SAVED_SP");
+_Static_assert(offsetof(nos__seg_t, bytes) == NOS_SEG_BYTES, "NOS_SEG_BYTES");
+
+/*
+ * Link a new segment below s for a frame of `frame` bytes with `argbytes` of stack arguments
+ * and `extra` more room; returns its top. Over the process's budget, the process gets a last
+ * segment and StackOverflow is thrown there (never returns). cur_sp: the sp left on s.
+ */
+static uintptr_t grow(nos__worker_t *w, nos_pid_t *p, uintptr_t frame, uintptr_t argbytes,
+                      size_t extra, uintptr_t cur_sp)
+{
+    nos__seg_t *s = p->seg;
+    size_t need = frame + argbytes + extra + 64 + NOS_STACK_RESERVE + sizeof(nos__seg_t);
+    size_t want = (size_t)seg_size(s) * 2;
+    if (want > ((size_t)1 << 20))
+        want = (size_t)1 << 20;
+    if (want < need)
+        want = need;
+    nos__seg_t *n;
+    if (w->seg_spare && seg_size(w->seg_spare) >= want) {
+        n = w->seg_spare;
+        w->seg_spare = NULL;
+    } else {
+        size_t huge = 0;
+        uint32_t cls = class_for(want, &huge);
+        size_t bytes = cls == HUGE_CLS ? huge : cls_bytes[cls];
+        if (p->stack_bytes + bytes > nos__stack_max) {
+            /* Over budget: throw StackOverflow on an emergency segment. */
+            n = seg_alloc(w, class_for(64 << 10, &huge), 0);
+            n->prev = s;
+            n->saved_sp = nos__seg_hi(n);
+            s->saved_sp = cur_sp;
+            atomic_signal_fence(memory_order_seq_cst);
+            p->seg = n;
+            p->stack_bytes += seg_size(n);
+            w->on_sys = 0;   /* (from nos__morestack_sys) we leave the system stack for good */
+            nos__set_limit(nos__seg_limit(n));
+            uintptr_t unused;
+            nos__call_on_stack(NULL, throw_overflow, nos__seg_hi(n), &unused);
+            __builtin_unreachable();
+        }
+        n = seg_alloc(w, cls, huge);
+    }
+    n->prev = s;
+    n->saved_sp = nos__seg_hi(n);
+    s->saved_sp = cur_sp;
+    atomic_signal_fence(memory_order_seq_cst);   /* the GC may look at the chain any time */
+    p->seg = n;
+    p->stack_bytes += seg_size(n);
+    return nos__seg_hi(n);
+}
+
+/* The old way, on the stack __morestack was called on (see morestack_x86_64.S). */
 uintptr_t nos__morestack_c(uintptr_t frame, uintptr_t argbytes, uintptr_t entry_sp,
                            uintptr_t cur_sp)
 {
@@ -447,48 +573,46 @@ uintptr_t nos__morestack_c(uintptr_t frame, uintptr_t argbytes, uintptr_t entry_
     nos_pid_t *p = w->cur;
     fix_chain(w, p, entry_sp);
     nos__seg_t *s = p->seg;
-    if (entry_sp - frame > nos__seg_limit(s) && entry_sp <= s->hi) {
+    if (entry_sp - frame > nos__seg_limit(s) && entry_sp <= nos__seg_hi(s)) {
         nos__set_limit(limit_for(w, p));
         return 0;
     }
-
-    size_t need = frame + argbytes + 64 + NOS_STACK_RESERVE + sizeof(nos__seg_t);
-    size_t want = (size_t)seg_size(s) * 2;
-    if (want > ((size_t)1 << 20))
-        want = (size_t)1 << 20;
-    if (want < need)
-        want = need;
-    nos__seg_t *n;
-    if (w->seg_spare && seg_size(w->seg_spare) >= want) {
-        n = w->seg_spare;
-        w->seg_spare = NULL;
-    } else {
-        size_t huge = 0;
-        uint32_t cls = class_for(want, &huge);
-        size_t bytes = cls == HUGE_CLS ? huge : cls_bytes[cls];
-        if (p->stack_bytes + bytes > nos__stack_max) {
-            /* Over budget: throw StackOverflow on an emergency segment. */
-            n = seg_alloc(w, class_for(64 << 10, &huge), 0);
-            n->prev = s;
-            n->saved_sp = n->hi;
-            s->saved_sp = cur_sp;
-            atomic_signal_fence(memory_order_seq_cst);
-            p->seg = n;
-            p->stack_bytes += seg_size(n);
-            nos__set_limit(nos__seg_limit(n));
-            nos__call_on_stack(NULL, throw_overflow, n->hi, &s->saved_sp);
-            __builtin_unreachable();
-        }
-        n = seg_alloc(w, cls, huge);
-    }
-    n->prev = s;
-    n->saved_sp = n->hi;
-    s->saved_sp = cur_sp;
-    atomic_signal_fence(memory_order_seq_cst);   /* the GC may look at the chain any time */
-    p->seg = n;
-    p->stack_bytes += seg_size(n);
+    uintptr_t top = grow(w, p, frame, argbytes, 0, cur_sp);
     nos__set_limit(limit_for(w, p));
-    return n->hi;
+    return top;
+}
+
+/*
+ * Room that yielding needs on a segment (__morestack's save area, nos__preempt_point, the
+ * switch) on top of the reserve; a yield with less room left happens on a new segment.
+ */
+#define PREEMPT_ROOM 512
+
+/*
+ * __morestack of a process, on the worker's system stack (w->on_sys is set; w->ms_save
+ * holds the frame size in r10's slot and the stack-argument bytes in r11's). Returns 0 (the
+ * body runs on the current segment), 1 (yield first, then the same) or the top of a new
+ * segment, with bit 0 set if the process must yield first.
+ */
+uintptr_t nos__morestack_sys(nos__worker_t *w, uintptr_t entry_sp, uintptr_t cur_sp)
+{
+    uintptr_t frame = w->ms_save[NOS_MS_R10 / 8], argbytes = w->ms_save[NOS_MS_R11 / 8];
+    nos_pid_t *p = w->cur;
+    w->morestack_calls++;
+    uintptr_t yield = 0;
+    if (nos__get_limit() == NOS_LIMIT_POISON &&
+        (atomic_load_explicit(&w->preempt_req, memory_order_relaxed) == w->tick ||
+         (atomic_load_explicit(&p->flags, memory_order_acquire) & NOS_PF_KILLED)))
+        yield = 1;
+    fix_chain(w, p, entry_sp);
+    nos__seg_t *s = p->seg;
+    size_t extra = yield ? PREEMPT_ROOM : 0;
+    uintptr_t top = 0;
+    if (!(entry_sp - frame > nos__seg_limit(s) + extra && entry_sp <= nos__seg_hi(s)))
+        top = grow(w, p, frame, argbytes, extra, cur_sp);
+    /* Poisoned again if the process is to yield: nos__preempt_point restores it. */
+    nos__set_limit(yield ? NOS_LIMIT_POISON : limit_for(w, p));
+    return top | yield;
 }
 
 void nos__morestack_done(void)
