@@ -1716,8 +1716,8 @@ static texpr_t *texpr_of_string(infer_t *I, const char **sp, span_t at, int dept
  * named by a string literal, so the call is jsonToType[Person](j). A type
  * named at run time has no static type to give the result; it is an error.
  */
-static bool rewrite_typename_call(infer_t *I, expr_t *e) {
-    expr_t *a0 = e->args[0].value;
+static bool rewrite_typename_call(infer_t *I, expr_t *e, int at, const char *target) {
+    expr_t *a0 = e->args[at].value;
     if (a0->kind != E_STRING) {
         diag_error(I->d, a0->span, "the type name given to %s must be a string literal", e->lhs->name);
         diag_note(I->d, a0->span, "write jsonToType[T](json) to name the type directly");
@@ -1730,20 +1730,27 @@ static bool rewrite_typename_call(infer_t *I, expr_t *e) {
         diag_error(I->d, a0->span, "'%s' is not a type", a0->str);
         return false;
     }
-    e->lhs->name = sym_cstr(I->p->syms, "jsonToType");
+    e->lhs->name = sym_cstr(I->p->syms, target);
     e->targs = ARENA_NEWN(I->a, texpr_t *, 1);
     e->targs[0] = te;
     e->ntargs = 1;
-    e->args++;
-    e->nargs--;
+    /* Drop the name argument. */
+    arg_t *na = ARENA_NEWN(I->a, arg_t, e->nargs);
+    int k = 0;
+    for (int i = 0; i < e->nargs; i++)
+        if (i != at) na[k++] = e->args[i];
+    e->args = na;
+    e->nargs = k;
     return true;
 }
 
 static ty_t *infer_call(infer_t *I, expr_t *e, ty_t *expected) {
     expr_t *callee = e->lhs;
-    if (callee->kind == E_VAR && e->nargs == 2 && !e->ntargs && !sema_lookup(I, callee->name) &&
-        (strcmp(callee->name, "fromJsonValue") == 0 || strcmp(callee->name, "jsonToTypeByName") == 0)) {
-        if (!rewrite_typename_call(I, e)) {
+    bool is_var = callee->kind == E_VAR && callee->name;
+    bool json_by_name = is_var && (strcmp(callee->name, "fromJsonValue") == 0 || strcmp(callee->name, "jsonToTypeByName") == 0);
+    bool req_by_name = is_var && strcmp(callee->name, "requestToType") == 0;
+    if ((json_by_name || req_by_name) && e->nargs == 2 && !e->ntargs && (json_by_name ? !sema_lookup(I, callee->name) : req_by_name)) {
+        if (!rewrite_typename_call(I, e, json_by_name ? 0 : 1, json_by_name ? "jsonToType" : "requestToType")) {
             for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
             return ty_var(I->tc);
         }
