@@ -1717,6 +1717,7 @@ static void let_stmt(cg_t *g, stmt_t *s) {
         mvar_write(g, s, core->bind);
         return;
     }
+    if (s->let_mode == 3) return; /* f = g: an alias, nothing to evaluate */
     if (s->let_mode == 1) {
         LLVMValueRef v = cg_expr(g, s->value, false);
         /* Look the variable up after the value: evaluating it may grow (move) the locals. */

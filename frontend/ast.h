@@ -312,7 +312,8 @@ struct stmt {
     struct fn_decl *fn;    /* S_FN: one clause (sema groups clauses by name) */
 
     /* sema */
-    int let_mode;          /* S_LET: 0 = new binding, 1 = assignment to var, 2 = mvar write */
+    int let_mode;          /* S_LET: 0 = new binding, 1 = assignment to var, 2 = mvar write,
+                              3 = another name for named functions (f = g; no code) */
 };
 
 /* ---- functions --------------------------------------------------------------------------- */

@@ -2283,7 +2283,19 @@ static void infer_let(infer_t *I, stmt_t *s) {
         /* f = g for a named function g: the same as f = (x...) => g(x...), so f is as
          * polymorphic as g. */
         binding_t *fb = sema_lookup(I, s->value->name);
-        if (fb && fb->kind == B_FNS && fb->fns->fns.len == 1) s->value = eta_expand(I, s->value, fb->fns->fns.items[0]->arity);
+        if (fb && (fb->kind == B_FNS || fb->kind == B_LOCALFN) && fb->fns->fns.len >= 1) {
+            /* f = g for named functions g: f names the same functions (defaults, named
+             * arguments, overloads and polymorphism included); the statement emits nothing. */
+            infer_expr(I, s->value, NULL);
+            binding_t *alias = sema_new_binding(I, core->name, fb->kind, core->span);
+            alias->fns = fb->fns;
+            alias->owner = fb->owner;
+            sema_declare(I, alias);
+            core->bind = alias;
+            core->ty = s->value->ty;
+            s->let_mode = 3;
+            return;
+        }
     }
     if (!s->mutable_ && core->kind == P_VAR && value_is_lambda(s->value) && !ann && pt == core) {
         /* A lambda bound to a name is a local function: visible in its own body (recursion),
