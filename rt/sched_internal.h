@@ -34,19 +34,27 @@
  *    turned into loops go through a function entry and are covered by (1); mark them
  *    `musttail` where possible so a tail-recursive loop runs in constant stack.
  *
- * 3. aarch64: LLVM ignores "split-stack" there. Emit at function entry
- *        %lim = load i64, ptr @nos__stack_limit        ; thread_local(initialexec) global
+ * 3. aarch64: LLVM ignores "split-stack" there. Codegen (cg_entry_stack_check) emits at
+ *    every function entry, after the prologue,
+ *        %lim = call i64 asm sideeffect "mrs $0, tpidr_el0
+ *                   add $0, $0, #:tprel_hi12:nos__stack_limit, lsl #12
+ *                   ldr $0, [$0, #:tprel_lo12_nc:nos__stack_limit]", "=r"()
  *        %sp  = call i64 @llvm.read_register.i64(metadata !"sp")
- *        %low = icmp ult i64 %sp, %lim + FRAME          ; FRAME = an upper bound of the frame
+ *        %low = icmp ult i64 %sp, %lim                 ; sp already includes the frame
  *        br i1 %low, label %check, label %body         ; check: call void @nos_stack_check()
- *    and at back-edges `if (load volatile @nos__stack_limit == -1) call @nos_preempt()`.
- *    On aarch64 stacks do not grow: a process has one contiguous stack (NOSTOS_STACK_AARCH64,
- *    default 1 MiB) and nos_stack_check throws StackOverflow when the stack really is short.
+ *    and at back-edges `if (%lim == -1) call @nos_preempt()` with the same asm. The thread
+ *    pointer is read afresh each time (a process changes threads at any call, and LLVM would
+ *    reuse a TLS address computed before one); local-exec TLS, because the runtime is a
+ *    static archive, so nos__stack_limit is in the executable's own TLS block. Stacks do not
+ *    grow: a process has one contiguous stack (NOSTOS_STACK_AARCH64, default 1 MiB) whose
+ *    limit is NOS_STACK_RESERVE + NOS_NONSPLIT_ROOM above its end, room for the frame just
+ *    allocated and for the C functions called from Nostos code (they run below the limit
+ *    unchecked); nos_stack_check throws StackOverflow when the stack really is short.
  *
  * 4. Link every program with lld and eager binding:
  *        clang-19 ... -fuse-ld=lld -Wl,-z,now <objects> libnostos_rt.a $(pkg-config --libs
  *        bdw-gc libuv libcurl libpq) -lpthread -lm
- *        -Wl,--split-stack-adjust-size=65536
+ *        -Wl,--split-stack-adjust-size=65536          ; x86-64 only
  *    lld rewrites the prologue of a split-stack function that calls a function without
  *    split-stack support so that it asks for NOS_NONSPLIT_ROOM (64 KiB) more (ld.bfd
  *    silently does not, which would let C code run off a small segment; lld's default of
