@@ -859,6 +859,41 @@ static void add_group(fnvec_t *v, fn_group_t *g) {
 }
 
 /*
+ * x.m() where no m is in scope: a trait method is callable wherever a value
+ * of an implementing type goes, so every impl's m (defined or defaulted) is
+ * a candidate and the receiver's type picks.
+ */
+static item_t *add_trait_impl_fns(infer_t *I, fnvec_t *cands, sym_t name) {
+    item_t *hidden = NULL;
+    for (int i = 0; i < I->p->impls.len; i++) {
+        item_t *it = I->p->impls.items[i];
+        bool has = false;
+        item_t *trait = NULL;
+        for (int k = 0; k < it->nfns && !has; k++) has = it->fns[k]->name == name;
+        for (int t = 0; t < I->p->traits.len; t++) {
+            item_t *tr = I->p->traits.items[t];
+            if (tr->name != it->trait_name) continue;
+            trait = tr;
+            for (int q = 0; q < tr->nmethods && !has; q++) has = tr->methods[q].name == name;
+        }
+        if (!has || !it->sema) continue;
+        if (trait && !trait->pub && trait->sema && !((module_info_t *)trait->sema)->is_prelude) {
+            /* A private trait's methods stay inside the module that declares the trait. */
+            bool inside = false;
+            for (module_info_t *m = I->mod; m && !inside; m = m->parent) inside = m == (module_info_t *)trait->sema;
+            if (!inside) {
+                hidden = trait;
+                continue;
+            }
+        }
+        binding_t *b = sema_lookup_in_module((module_info_t *)it->sema, name);
+        if (b && b->kind == B_FNS) add_group(cands, b->fns);
+    }
+    return cands->len ? NULL : hidden;
+}
+
+
+/*
  * Resolves and types a call of one of `cands` with the given shape. Returns
  * the result type; records e->res (CR_FN now, or CR_PENDING).
  */
@@ -1617,8 +1652,13 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
             return res;
         }
     }
+    item_t *private_trait = cands.len == 0 ? add_trait_impl_fns(I, &cands, e->name) : NULL;
     if (cands.len == 0) {
-        if (rp->kind == TY_VAR)
+        if (private_trait)
+            diag_error(I->d, e->name_span.end ? e->name_span : e->span,
+                       "type %s has no method `%s`: trait %s, which has it, is private in module '%s'", ty_str(I->tc, rt),
+                       e->name, private_trait->name, ((module_info_t *)private_trait->sema)->name);
+        else if (rp->kind == TY_VAR)
             diag_error(I->d, e->name_span.end ? e->name_span : e->span, "unknown function '%s'", e->name);
         else
             report_no_method(I, e->name_span.end ? e->name_span : e->span, e->name, rt);

@@ -576,6 +576,7 @@ static void collect_trait(infer_t *I, module_info_t *m, item_t *it) {
     for (int i = 0; i < it->nsupers; i++)
         if (!find_trait(I, it->supers[i], I->p->traits.len) && !is_builtin_trait(it->supers[i]))
             diag_error(I->d, it->span, "unknown trait '%s' (supertrait of %s)", it->supers[i], it->name);
+    it->sema = m;
     vec_push(&I->p->traits, it);
 }
 
@@ -615,13 +616,16 @@ static void add_impl_fn(infer_t *I, module_info_t *m, item_t *impl, fn_decl_t *d
     item_t *cp = ARENA_NEW(I->a, item_t);
     cp->kind = I_FN;
     cp->span = impl->span;
-    cp->pub = true;
+    cp->pub = impl->pub;
     cp->fn = nd;
     collect_fn(I, m, cp);
 }
 
 static void collect_impl(infer_t *I, module_info_t *m, item_t *it) {
     it->sema = m;
+    /* Methods of a private trait are not exported with `use M.*`. */
+    item_t *tr = find_trait(I, it->trait_name, -1);
+    it->pub = !tr || tr->pub || m->is_prelude;
     for (int k = 0; k < it->nfns; k++) add_impl_fn(I, m, it, it->fns[k]);
     vec_push(&I->p->impls, it);
 }
@@ -833,6 +837,8 @@ static void process_uses(infer_t *I, module_info_t *m, item_t **items, int n) {
             binding_t *bb = sema_lookup_in_module(src, name);
             type_decl_t *td = find_type_in(src, name);
             if (!bb && !td) {
+                /* Traits are program-wide: importing one by name only checks it exists. */
+                if (find_trait(I, name, I->p->traits.len)) continue;
                 diag_error(I->d, at, "module '%s' has no item '%s'", path, name);
                 continue;
             }

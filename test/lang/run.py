@@ -12,7 +12,8 @@ program is not judged. Each test runs as `NOSTOS FILE` in a fresh temporary dire
 stdin closed and a timeout (15 s unless --timeout says otherwise); a timeout is a failure.
 
 Usage: python3 test/lang/run.py --nostos build/nostos [-j N] [-v] [paths...]
-A path is a .nos file or a directory searched recursively; the default is the folder this
+A directory holding a main.nos is a project: one test, compiled as a whole, its header in
+main.nos. A path is a .nos file or a directory searched recursively; the default is the folder this
 script lives in, without its bugs/ folder (the minimized bug repros; pass test/lang/bugs
 to run those). Prints `FAIL: path: detail` per failure and ends with `N passed, N failed`;
 exit status 1 if anything failed.
@@ -49,6 +50,11 @@ def collect(paths):
                 dirs.sort()
                 if default_root and os.path.abspath(root) == HERE and 'bugs' in dirs:
                     dirs.remove('bugs')
+                if 'main.nos' in names:
+                    # A project directory: one test, compiled as a whole.
+                    files.append(root)
+                    dirs[:] = []
+                    continue
                 for n in sorted(names):
                     if n.endswith('.nos'):
                         files.append(os.path.join(root, n))
@@ -63,7 +69,7 @@ def collect(paths):
 def run_one(nostos, path, timeout):
     """Return None on success, else a one-line failure detail."""
     try:
-        with open(path, encoding='utf-8') as f:
+        with open(os.path.join(path, 'main.nos') if os.path.isdir(path) else path, encoding='utf-8') as f:
             text = f.read()
     except (OSError, UnicodeDecodeError) as e:
         return 'cannot read: %s' % e
