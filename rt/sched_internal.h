@@ -289,10 +289,11 @@ enum {
     NOS_MV_GRANTED = 2   /* handed the lock */
 };
 
+/* A shared hold of an mvar (exclusive holds are found through the mvar registry, mvar.c). */
 typedef struct nos__mvhold {
     nos_mvar_t *m;
     int32_t shared;      /* shared holds (re-entrant readers) */
-    int32_t excl;        /* 1 while the process owns the exclusive lock */
+    int32_t unused;
 } nos__mvhold_t;
 
 /* mvar.c: the queue node of a process waiting for an mvar; it lives in the waiter's frame. */
@@ -331,11 +332,12 @@ struct nos_pid {
     nos__mbstub_t mb_stub;
     /* mvars (mvar.c) */
     nos__mvwait_t *mv_wait;        /* while waiting for a lock: the queue node */
-    nos__mvhold_t *holds;          /* held locks (GC memory), released on crash */
+    nos__mvhold_t *holds;          /* shared holds (GC memory), released on crash */
     uint16_t nholds;
     uint16_t capholds;
+    uint16_t nexcl;                /* mvars held exclusively, released on crash */
     _Atomic uint8_t mv_state;      /* NOS_MV_*: what became of the wait (read by the park commit) */
-    uint8_t unused[3];
+    uint8_t unused;
     /* bookkeeping */
     int64_t start_ns;              /* coarse monotonic clock (nos__now_coarse_ns) */
 #if defined(NOS_TSAN) || defined(NOS_ASAN)

@@ -1,8 +1,9 @@
 /*
  * t_mvar.c - mvar locks: atomic read-modify-write under 1000 contending processes, shared
  * readers against writers, re-entrancy, FIFO hand-over, release when the holder crashes or
- * is killed.
+ * is killed, no starvation by barging lockers or by overlapping readers.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "harness.h"
@@ -173,5 +174,98 @@ TEST_CASE_X(mvar_released_when_holder_dies, 10, .expect_err = "died holding the 
     CHECK(nos_process_kill(k));
     nos_mvar_lock(&crashy);
     nos_mvar_unlock(&crashy);
+    return 0;
+}
+
+/* A process that takes a lock again and again (barging past waiters is allowed) must not
+ * starve one that waits: the waiter that finds the lock taken again is handed it next. */
+static nos_mvar_t hot;
+static _Atomic int hot_stop;
+
+__attribute__((noinline)) static void poll_point(void)
+{
+    __asm__ volatile("" ::: "memory");   /* a split-stack prologue: a preemption point */
+}
+
+static nos_val_t hog(nos_closure_t *c)
+{
+    while (!atomic_load(&hot_stop)) {
+        nos_mvar_lock(&hot);
+        hot.value = hot.value + 1;
+        if ((hot.value & 63) == 0)
+            nos_yield();   /* now and then switched out while holding the lock */
+        poll_point();
+        nos_mvar_unlock(&hot);
+        poll_point();
+    }
+    nos_send((nos_pid_t *)c->env[0], &nos_type_int, 1);
+    return 0;
+}
+
+TEST_CASE_X(mvar_barging_does_not_starve_waiters, 30, .threads = 1)
+{
+    nos_mvar_init(&hot, &nos_type_int);
+    test_spawn(hog, 1, (nos_val_t)(uintptr_t)nos_self());
+    test_spawn(hog, 1, (nos_val_t)(uintptr_t)nos_self());
+    nos_sleep(5);
+    int64_t worst = 0;
+    for (int i = 0; i < 50; i++) {
+        int64_t t0 = test_now_us();
+        nos_mvar_lock(&hot);
+        int64_t dt = test_now_us() - t0;
+        hot.value = hot.value + 1;
+        nos_mvar_unlock(&hot);
+        if (dt > worst)
+            worst = dt;
+        nos_yield();
+    }
+    atomic_store(&hot_stop, 1);
+    CHECK_EQ(test_recv(NULL), 1);
+    CHECK_EQ(test_recv(NULL), 1);
+    fprintf(stderr, "  50 locks against 2 barging hogs: worst wait %lld us\n", (long long)worst);
+    CHECK_TIME_LE(worst, 100000);   /* without hand-over: 170-400 ms here */
+    return 0;
+}
+
+/* A stream of overlapping readers must not starve a writer (writers are preferred). */
+static nos_mvar_t shared_rw;
+static _Atomic int rw_stop;
+
+static nos_val_t overlapping_reader(nos_closure_t *c)
+{
+    while (!atomic_load(&rw_stop)) {
+        nos_mvar_lock_shared(&shared_rw);
+        poll_point();
+        nos_yield();   /* hold the shared lock across a switch: readers overlap */
+        nos_mvar_unlock_shared(&shared_rw);
+    }
+    nos_send((nos_pid_t *)c->env[0], &nos_type_int, 1);
+    return 0;
+}
+
+TEST_CASE(mvar_readers_do_not_starve_a_writer, 30)
+{
+    nos_mvar_init(&shared_rw, &nos_type_int);
+    for (int i = 0; i < 8; i++)
+        test_spawn(overlapping_reader, 1, (nos_val_t)(uintptr_t)nos_self());
+    nos_sleep(5);
+    int64_t worst = 0;
+    for (int i = 0; i < 20; i++) {
+        int64_t t0 = test_now_us();
+        nos_mvar_lock(&shared_rw);
+        int64_t dt = test_now_us() - t0;
+        shared_rw.value = shared_rw.value + 1;
+        nos_mvar_unlock(&shared_rw);
+        if (dt > worst)
+            worst = dt;
+        nos_sleep(1);
+    }
+    atomic_store(&rw_stop, 1);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ(test_recv(NULL), 1);
+    CHECK_EQ(shared_rw.value, 20);
+    fprintf(stderr, "  20 writes against 8 overlapping readers: worst wait %lld us\n",
+            (long long)worst);
+    CHECK_TIME_LE(worst, 500000);
     return 0;
 }
