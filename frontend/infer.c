@@ -1287,9 +1287,10 @@ static int find_ctors(infer_t *I, sym_t name, type_decl_t **tds, int *ks, int ma
         }
         return 0;
     }
+    bool in_prelude = I->mod && I->mod->is_prelude;
     for (int i = 0; i < I->p->types.len && n < max; i++) {
         type_decl_t *t = I->p->types.items[i];
-        if (t->alias) continue;
+        if (t->alias || (in_prelude && !(t->mod && t->mod->is_prelude))) continue;
         for (int c = 0; c < t->nctors; c++)
             if (t->ctors[c].name == name) {
                 tds[n] = t;

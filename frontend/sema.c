@@ -135,9 +135,14 @@ type_decl_t *sema_find_type(infer_t *I, sym_t name) {
         type_decl_t *t = find_type_in(m, name);
         if (t) return t;
     }
-    /* Types of any user module are visible by their short name too (imports are lenient). */
-    for (int i = 0; i < I->p->types.len; i++)
-        if (I->p->types.items[i]->name == name) return I->p->types.items[i];
+    /* Types of any user module are visible by their short name too (imports are lenient);
+     * the prelude sees only its own. */
+    bool in_prelude = I->mod && I->mod->is_prelude;
+    for (int i = 0; i < I->p->types.len; i++) {
+        type_decl_t *t = I->p->types.items[i];
+        if (t->name != name || (in_prelude && !(t->mod && t->mod->is_prelude))) continue;
+        return t;
+    }
     return NULL;
 }
 
@@ -176,9 +181,10 @@ bool sema_find_ctor(infer_t *I, sym_t name, type_decl_t **td, int *index) {
     }
     for (module_info_t *m = I->mod; m; m = m->parent)
         if (find_ctor_in(m, name, td, index)) return true;
+    bool in_prelude = I->mod && I->mod->is_prelude;
     for (int i = 0; i < I->p->types.len; i++) {
         type_decl_t *t = I->p->types.items[i];
-        if (t->alias) continue;
+        if (t->alias || (in_prelude && !(t->mod && t->mod->is_prelude))) continue;
         for (int k = 0; k < t->nctors; k++)
             if (t->ctors[k].name == name) {
                 *td = t;
