@@ -7,6 +7,8 @@
  * `ret` into nos__ctx_entry, so that the `call` there gives fn the usual rsp % 16 == 8
  * (getting this wrong crashes in printf's movaps; see research/toolchain.md section 3).
  */
+#include "sched_asm.h"
+
 #if defined(__x86_64__)
 
         .text
@@ -99,6 +101,63 @@ nos__call_on_stack:
         ret
         .cfi_endproc
         .size   nos__call_on_stack, .-nos__call_on_stack
+
+/*
+ * void *nos__on_sys_fast(void *(*fn)(void *), void *arg): nos__on_system_stack of release
+ * builds (sched.c), using 16 bytes of the process's stack instead of a C frame and the
+ * trampoline's: the nosplit budget. A process that is not on the system stack yet records
+ * its sp in p->sp (the collector scans its stack from there), switches to w->sys_sp with
+ * the limit at 0, calls fn(arg) there (fn never parks, so it comes back on the same worker)
+ * and restores the limit: poisoned if the watchdog asked this run to yield.
+ */
+        .globl  nos__on_sys_fast
+        .type   nos__on_sys_fast, @function
+        .p2align 4
+nos__on_sys_fast:
+        .cfi_startproc
+        movq    nos__tls_worker@gottpoff(%rip), %rax
+        movq    %fs:(%rax), %rax
+        testq   %rax, %rax
+        jz      .Ldirect
+        cmpl    $0, NOS_W_ON_SYS(%rax)
+        jne     .Ldirect
+        movq    NOS_W_CUR(%rax), %rcx
+        testq   %rcx, %rcx
+        jz      .Ldirect
+        pushq   %rbp
+        .cfi_def_cfa_offset 16
+        .cfi_offset %rbp, -16
+        movq    %rsp, %rbp
+        .cfi_def_cfa_register %rbp
+        movq    %rsp, NOS_P_SP(%rcx)
+        movl    $1, NOS_W_ON_SYS(%rax)
+        movq    $0, %fs:0x70
+        movq    NOS_W_SYS_SP(%rax), %rsp
+        movq    %rdi, %r11
+        movq    %rsi, %rdi
+        call    *%r11
+        movq    nos__tls_worker@gottpoff(%rip), %rcx
+        movq    %fs:(%rcx), %rcx
+        movl    $0, NOS_W_ON_SYS(%rcx)
+        movq    NOS_W_TICK(%rcx), %rdx
+        cmpq    %rdx, NOS_W_PREEMPT(%rcx)
+        movq    $-1, %rdx
+        je      1f
+        movq    NOS_W_CUR(%rcx), %rdx
+        movq    NOS_P_SEG(%rdx), %rdx
+        movq    NOS_SEG_BASE(%rdx), %rdx
+        addq    nos__stack_reserve(%rip), %rdx
+1:      movq    %rdx, %fs:0x70
+        movq    %rbp, %rsp
+        popq    %rbp
+        .cfi_def_cfa %rsp, 8
+        ret
+.Ldirect:
+        movq    %rdi, %r11
+        movq    %rsi, %rdi
+        jmpq    *%r11
+        .cfi_endproc
+        .size   nos__on_sys_fast, .-nos__on_sys_fast
 
         .section .note.GNU-split-stack,"",@progbits
         .section .note.GNU-no-split-stack,"",@progbits

@@ -410,27 +410,33 @@ static void *malloc_sys(void *arg)
  * lists gc_inline.h describes) and only the refill runs Boehm, on the system stack. The
  * lists are pushed as roots by push_hook, which keeps their objects from being reclaimed.
  */
+/* The slow paths, out of line so that the fast path keeps no request in its frame (the
+ * nosplit budget): a big object, or a refill of the free list fl. */
+static __attribute__((noinline, cold)) void *gc_alloc_refill(void **fl, size_t bytes, int kind)
+{
+    alloc_req_t r = {fl, bytes, kind, NULL};
+    nos__on_system_stack(fl ? refill_sys : malloc_sys, &r);
+    void *obj = fl ? *fl : r.out;
+    if (!obj)
+        nos__fatal("out of memory allocating %zu bytes", bytes);
+    if (fl) {
+        *fl = *(void **)obj;
+        *(void **)obj = NULL;
+    }
+    return obj;
+}
+
 static inline void *gc_alloc_kind(size_t bytes, int kind, size_t slop)
 {
     NOS_TSAN_POLL(alloc_polls);
     nos__worker_t *w = nos__w();
     size_t granules = (bytes + slop + GC_GRANULE_BYTES - 1) / GC_GRANULE_BYTES;
-    if (!w || granules >= GC_TINY_FREELISTS || granules == 0) {
-        alloc_req_t r = {NULL, bytes ? bytes : 1, kind, NULL};
-        nos__on_system_stack(malloc_sys, &r);
-        if (!r.out)
-            nos__fatal("out of memory allocating %zu bytes", bytes);
-        return r.out;
-    }
+    if (!w || granules >= GC_TINY_FREELISTS || granules == 0)
+        return gc_alloc_refill(NULL, bytes ? bytes : 1, kind);
     void **fl = kind == GC_I_NORMAL ? &w->gc_fl[granules] : &w->gc_afl[granules];
     void *obj = *fl;
-    if (!obj) {
-        alloc_req_t r = {fl, granules * GC_GRANULE_BYTES, kind, NULL};
-        nos__on_system_stack(refill_sys, &r);
-        obj = *fl;
-        if (!obj)
-            nos__fatal("out of memory allocating %zu bytes", bytes);
-    }
+    if (!obj)
+        return gc_alloc_refill(fl, granules * GC_GRANULE_BYTES, kind);
     *fl = *(void **)obj;
     *(void **)obj = NULL;
     return obj;

@@ -277,6 +277,17 @@ static void wake_all(wakelist_t *wl)
         nos__wake(wl->p[i], NOS_WAKE_MVAR);
 }
 
+/* kick, release the spin lock, wake whoever kick took off the queue. Out of line, with its
+ * list, and tail-called: the callers' frames are gone by then (the nosplit budget). */
+static __attribute__((noinline)) void kick_unlock_wake(mvlock_t *l)
+{
+    wakelist_t wl;
+    wl.n = 0;
+    kick(l, &wl);
+    spin_unlock(l);
+    wake_all(&wl);
+}
+
 static bool is_told(nos_pid_t *p, void *arg)
 {
     (void)arg;
@@ -320,13 +331,35 @@ static inline void take(mvlock_t *l, nos_pid_t *p, bool excl)
     }
 }
 
+/* A woken waiter tries again (holds the spin lock): true if it took the lock; else it is
+ * first in line again, with hand-over on (the next release is its). Out of line for the
+ * nosplit budget of the park below. */
+static __attribute__((noinline)) bool retry(mvlock_t *l, nos__mvwait_t *node)
+{
+    l->woken--;
+    if (node->excl ? l->readers == 0 : l->readers >= 0) {
+        take(l, node->p, node->excl);
+        spin_unlock(l);
+        return true;
+    }
+    l->handoff = 1;
+    atomic_store_explicit(&node->p->mv_state, NOS_MV_QUEUED, memory_order_relaxed);
+    node->next = l->whead;
+    l->whead = node;
+    if (!l->wtail)
+        l->wtail = node;
+    spin_unlock(l);
+    return false;
+}
+
 /*
- * Queue p and park until the lock is granted, or until woken: then try again, and if the
- * lock was taken meanwhile go back to the head of the queue with hand-over on. Holds the spin
- * lock on entry; returns holding the lock (not the spin lock).
+ * Queue p and park until the lock is granted, or until woken: then try again (retry).
+ * Holds the spin lock on entry; returns holding the lock (not the spin lock), true if it
+ * took it after a wake-up. The node lives in this frame only: its address escapes, which
+ * would keep the caller from tail calls.
  */
-static __attribute__((noinline)) void wait_for(mvlock_t *l, nos_pid_t *p, nos_mvar_t *m,
-                                               bool excl)
+static __attribute__((noinline)) bool park_until_held(mvlock_t *l, nos_pid_t *p, nos_mvar_t *m,
+                                                      bool excl)
 {
     nos__mvwait_t node = {NULL, p, m, excl};
     atomic_store_explicit(&p->mv_state, NOS_MV_QUEUED, memory_order_relaxed);
@@ -339,34 +372,39 @@ static __attribute__((noinline)) void wait_for(mvlock_t *l, nos_pid_t *p, nos_mv
     spin_unlock(l);
     for (;;) {
         uint8_t st;
-        while ((st = atomic_load_explicit(&p->mv_state, memory_order_acquire)) == NOS_MV_QUEUED) {
+        while ((st = atomic_load_explicit(&node.p->mv_state, memory_order_acquire)) ==
+               NOS_MV_QUEUED) {
             nos__park(mvar_commit, NULL);
-            p = nos__w()->cur;
+            node.p = nos__w()->cur;
         }
         if (st == NOS_MV_GRANTED)
             break;
         spin_lock(l);
-        l->woken--;
-        if (excl ? l->readers == 0 : l->readers >= 0) {
-            take(l, p, excl);
-            wakelist_t wl;
-            wl.n = 0;
-            if (!excl)
-                kick(l, &wl);   /* readers queued behind us may join too */
-            spin_unlock(l);
-            wake_all(&wl);
-            break;
+        if (retry(l, &node)) {
+            node.p->mv_wait = NULL;
+            return true;
         }
-        /* Taken again meanwhile: first in line now, and the next release is ours. */
-        l->handoff = 1;
-        atomic_store_explicit(&p->mv_state, NOS_MV_QUEUED, memory_order_relaxed);
-        node.next = l->whead;
-        l->whead = &node;
-        if (!l->wtail)
-            l->wtail = &node;
-        spin_unlock(l);
     }
-    p->mv_wait = NULL;
+    node.p->mv_wait = NULL;
+    return false;
+}
+
+/* Wait for the lock (the spin lock held on entry), then record the hold. Tail-called by the
+ * lock functions. */
+static __attribute__((noinline)) void wait_for(mvlock_t *l, nos_pid_t *p, nos_mvar_t *m,
+                                               bool excl)
+{
+    bool retried = park_until_held(l, p, m, excl);
+    p = nos__w()->cur;
+    if (excl) {
+        p->nexcl++;
+        return;
+    }
+    hold_get(p, m)->shared++;
+    if (retried) {
+        spin_lock(l);   /* readers queued behind us may join too */
+        kick_unlock_wake(l);
+    }
 }
 
 /* ---- the API ------------------------------------------------------------------------------------ */
@@ -389,13 +427,12 @@ void nos_mvar_lock(nos_mvar_t *m)
         spin_until_free(l);
         spin_lock(l);
     }
-    if (can_take(l, true)) {
-        take(l, p, true);
-        spin_unlock(l);
-    } else {
+    if (!can_take(l, true)) {
         wait_for(l, p, m, true);
-        p = nos__w()->cur;
+        return;
     }
+    take(l, p, true);
+    spin_unlock(l);
     p->nexcl++;
 }
 
@@ -403,22 +440,23 @@ void nos_mvar_unlock(nos_mvar_t *m)
 {
     nos_pid_t *p = nos__w()->cur;
     mvlock_t *l = LK(m);
-    wakelist_t wl;
-    wl.n = 0;
     if (owner_of(l) != p)
         nos__fatal("mvar unlocked by a process that does not hold it");
     if (l->depth > 1) {
         l->depth--;
         return;
     }
+    p->nexcl--;
     spin_lock(l);
     l->depth = 0;
     set_owner(l, NULL);
     l->readers = 0;
-    kick(l, &wl);
-    spin_unlock(l);
-    p->nexcl--;
-    wake_all(&wl);
+    if (!l->whead) {
+        l->handoff = 0;
+        spin_unlock(l);
+        return;
+    }
+    kick_unlock_wake(l);
 }
 
 void nos_mvar_lock_shared(nos_mvar_t *m)
@@ -440,35 +478,35 @@ void nos_mvar_lock_shared(nos_mvar_t *m)
     if ((h && h->shared > 0) || can_take(l, false)) {
         l->readers++;
         spin_unlock(l);
-    } else {
-        wait_for(l, p, m, false);
-        p = nos__w()->cur;
+        hold_get(p, m)->shared++;
+        return;
     }
-    hold_get(p, m)->shared++;
+    wait_for(l, p, m, false);
 }
 
 void nos_mvar_unlock_shared(nos_mvar_t *m)
 {
     nos_pid_t *p = nos__w()->cur;
     mvlock_t *l = LK(m);
-    wakelist_t wl;
-    wl.n = 0;
     if (owner_of(l) == p) {
         l->depth--;
         return;
     }
+    nos__mvhold_t *h = hold_find(p, m);
+    if (h && h->shared > 0 && --h->shared == 0)
+        hold_drop(p, h);
     spin_lock(l);
     if (l->readers <= 0) {
         spin_unlock(l);
         nos__fatal("mvar shared lock released but not held");
     }
     l->readers--;
-    kick(l, &wl);
-    spin_unlock(l);
-    nos__mvhold_t *h = hold_find(p, m);
-    if (h && h->shared > 0 && --h->shared == 0)
-        hold_drop(p, h);
-    wake_all(&wl);
+    if (!l->whead) {
+        l->handoff = 0;
+        spin_unlock(l);
+        return;
+    }
+    kick_unlock_wake(l);
 }
 
 /* ---- release on death ---------------------------------------------------------------------------- */

@@ -154,15 +154,22 @@ _Noreturn void nos__uncaught(const nos_type_t *t, nos_val_t v);
 /* LLVM lets a function with a frame under 256 bytes run at the limit without a new segment. */
 #define NOS_SPLIT_SMALL_FRAME 256
 /*
- * Stack that nosplit runtime code (and __morestack itself) may use below that. The deepest
- * paths (gcc -O2, measured with -fstack-usage): __morestack's 208-byte save area +
- * nos__morestack_c + a park (~420 B); mvar unlock + wake + run-queue put (~400 B). Debug
- * builds check it at every switch (nos__budget_check).
+ * Stack that nosplit runtime code (and __morestack itself) may use below that, return
+ * address included. The deepest paths of an optimized build (tools/rt_stack_budget.py, from
+ * gcc's -fcallgraph-info and the tail calls in the objects): an mvar release that wakes a
+ * waiter whose worker's run queue overflows, 224 B; a park, ~210 B; __morestack, 32 B (its
+ * work runs on the system stack). Every one of these paths is kept short on purpose: slow
+ * parts are out of line, requests for the system stack are built there or in the worker.
+ * The budget is what a first segment must hold below its limit, so it decides what an idle
+ * process costs. Unoptimized and sanitized runtimes get far more room. Debug builds check
+ * it at every switch (nos__budget_check) and measure it (NOSTOS_STACK_REPORT).
  */
 #if defined(NOS_ASAN) || defined(NOS_TSAN)
 #define NOS_NOSPLIT_BUDGET 8192
+#elif !defined(__OPTIMIZE__)
+#define NOS_NOSPLIT_BUDGET 1024
 #else
-#define NOS_NOSPLIT_BUDGET 512
+#define NOS_NOSPLIT_BUDGET 256
 #endif
 /* Bytes kept below a segment's limit: the sum of the two. */
 #define NOS_STACK_RESERVE (NOS_SPLIT_SMALL_FRAME + NOS_NOSPLIT_BUDGET)

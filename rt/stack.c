@@ -49,7 +49,17 @@ NOS__SPLIT_STACK_AWARE;
 #define SEG_INUSE 0x05edu
 
 size_t nos__stack_max = (size_t)1 << 30;
-size_t nos__stack_first = 1024;
+/*
+ * A first segment: its 32-byte header, 160 bytes above the limit (a process's entry frames,
+ * the closure it runs and one more small Nostos frame start there without growing) and the
+ * reserve (NOS_STACK_RESERVE, 512 bytes) below it, where the frames of a process parked in
+ * receive mostly sit. An idle process costs this much stack.
+ */
+#if defined(__OPTIMIZE__)
+size_t nos__stack_first = 704;
+#else
+size_t nos__stack_first = 2048;   /* an unoptimized runtime's bigger reserve */
+#endif
 #if !defined(__x86_64__)
 static size_t stack_one_segment = NOS_STACK_ONE_SEGMENT;
 #endif
