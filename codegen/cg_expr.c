@@ -762,8 +762,12 @@ static LLVMValueRef call_expr(cg_t *g, expr_t *e, bool tail) {
         fn_info_t *fn;
         instance_t *callee = call_target(g, r, &fn);
         if (!callee) {
-            diag_error(g->d, e->span, "cannot decide which function '%s' is called here",
-                       r->pend && r->pend->name ? r->pend->name : "?");
+            if (r->pend && r->pend->trait && e->kind == E_METHOD && e->lhs && e->lhs->ty)
+                diag_error(g->d, e->span, "type %s does not implement %s (its method '%s' is called here)",
+                           ty_str(g->tc, cg_ty(g, e->lhs->ty)), r->pend->trait, r->pend->name);
+            else
+                diag_error(g->d, e->span, "cannot decide which function '%s' is called here",
+                           r->pend && r->pend->name ? r->pend->name : "?");
             return undef(g, rty);
         }
         expr_t **pargs = r->pargs;

@@ -867,3 +867,133 @@ void ast_dump_expr(FILE *out, diag_t *d, expr_t *e, int indent) {
     dump_expr(&pr, e, indent);
     fputc('\n', out);
 }
+
+/* ---- deep copies ---------------------------------------------------------------------- */
+
+/*
+ * Copies of syntax trees, for code that sema types more than once in
+ * different contexts (a trait's default method in each impl). The copy
+ * shares names, strings and type expressions (immutable) and has its sema
+ * fields cleared.
+ */
+static pat_t *pat_clone(arena_t *a, pat_t *p);
+static clause_t *clauses_clone(arena_t *a, clause_t *cs, int n);
+
+static expr_t **exprs_clone(arena_t *a, expr_t **es, int n) {
+    if (!es) return NULL;
+    expr_t **r = ARENA_NEWN(a, expr_t *, n ? n : 1);
+    for (int i = 0; i < n; i++) r[i] = ast_clone_expr(a, es[i]);
+    return r;
+}
+
+static pat_t **pats_clone(arena_t *a, pat_t **ps, int n) {
+    if (!ps) return NULL;
+    pat_t **r = ARENA_NEWN(a, pat_t *, n ? n : 1);
+    for (int i = 0; i < n; i++) r[i] = pat_clone(a, ps[i]);
+    return r;
+}
+
+static pat_t *pat_clone(arena_t *a, pat_t *p) {
+    if (!p) return NULL;
+    pat_t *c = ARENA_NEW(a, pat_t);
+    *c = *p;
+    c->ty = NULL;
+    c->bind = NULL;
+    c->var_mode = 0;
+    c->tdecl = NULL;
+    c->ctor_index = 0;
+    c->elems = pats_clone(a, p->elems, p->nelems);
+    c->rest = pat_clone(a, p->rest);
+    if (p->fields) {
+        c->fields = ARENA_NEWN(a, pat_field_t, p->nfields ? p->nfields : 1);
+        for (int i = 0; i < p->nfields; i++) {
+            c->fields[i] = p->fields[i];
+            c->fields[i].pat = pat_clone(a, p->fields[i].pat);
+        }
+    }
+    c->keys = exprs_clone(a, p->keys, p->nelems);
+    c->pin = ast_clone_expr(a, p->pin);
+    return c;
+}
+
+fn_decl_t *ast_clone_fn(arena_t *a, fn_decl_t *d) {
+    if (!d) return NULL;
+    fn_decl_t *c = ARENA_NEW(a, fn_decl_t);
+    *c = *d;
+    c->sema = NULL;
+    c->clauses = clauses_clone(a, d->clauses, d->nclauses);
+    return c;
+}
+
+static clause_t *clauses_clone(arena_t *a, clause_t *cs, int n) {
+    if (!cs) return NULL;
+    clause_t *r = ARENA_NEWN(a, clause_t, n ? n : 1);
+    for (int k = 0; k < n; k++) {
+        r[k] = cs[k];
+        r[k].params = ARENA_NEWN(a, param_t, cs[k].nparams ? cs[k].nparams : 1);
+        for (int i = 0; i < cs[k].nparams; i++) {
+            r[k].params[i] = cs[k].params[i];
+            r[k].params[i].pat = pat_clone(a, cs[k].params[i].pat);
+            r[k].params[i].def = ast_clone_expr(a, cs[k].params[i].def);
+        }
+        r[k].guard = ast_clone_expr(a, cs[k].guard);
+        r[k].body = ast_clone_expr(a, cs[k].body);
+    }
+    return r;
+}
+
+static stmt_t *stmt_clone(arena_t *a, stmt_t *s) {
+    if (!s) return NULL;
+    stmt_t *c = ARENA_NEW(a, stmt_t);
+    *c = *s;
+    c->let_mode = 0;
+    c->expr = ast_clone_expr(a, s->expr);
+    c->pat = pat_clone(a, s->pat);
+    c->target = ast_clone_expr(a, s->target);
+    c->value = ast_clone_expr(a, s->value);
+    c->fn = ast_clone_fn(a, s->fn);
+    return c;
+}
+
+expr_t *ast_clone_expr(arena_t *a, expr_t *e) {
+    if (!e) return NULL;
+    expr_t *c = ARENA_NEW(a, expr_t);
+    *c = *e;
+    c->ty = NULL;
+    c->bind = NULL;
+    c->res = NULL;
+    c->desugared = NULL;
+    c->lhs = ast_clone_expr(a, e->lhs);
+    c->rhs = ast_clone_expr(a, e->rhs);
+    c->cond = ast_clone_expr(a, e->cond);
+    c->elems = exprs_clone(a, e->elems, e->nelems);
+    if (e->args) {
+        c->args = ARENA_NEWN(a, arg_t, e->nargs ? e->nargs : 1);
+        for (int i = 0; i < e->nargs; i++) {
+            c->args[i] = e->args[i];
+            c->args[i].value = ast_clone_expr(a, e->args[i].value);
+        }
+    }
+    if (e->arms) {
+        c->arms = ARENA_NEWN(a, arm_t, e->narms ? e->narms : 1);
+        for (int i = 0; i < e->narms; i++) {
+            c->arms[i] = e->arms[i];
+            c->arms[i].pat = pat_clone(a, e->arms[i].pat);
+            c->arms[i].guard = ast_clone_expr(a, e->arms[i].guard);
+            c->arms[i].body = ast_clone_expr(a, e->arms[i].body);
+        }
+    }
+    if (e->stmts) {
+        c->stmts = ARENA_NEWN(a, stmt_t *, e->nstmts ? e->nstmts : 1);
+        for (int i = 0; i < e->nstmts; i++) c->stmts[i] = stmt_clone(a, e->stmts[i]);
+    }
+    if (e->parts) {
+        c->parts = ARENA_NEWN(a, interp_part_t, e->nparts ? e->nparts : 1);
+        for (int i = 0; i < e->nparts; i++) {
+            c->parts[i] = e->parts[i];
+            c->parts[i].expr = ast_clone_expr(a, e->parts[i].expr);
+        }
+    }
+    c->fn = ast_clone_fn(a, e->fn);
+    return c;
+}

@@ -487,6 +487,10 @@ const char *op_name(op_t op);
 const char *num_suffix(num_kind_t k);
 
 /* Writes the tree in the --emit=ast format (an indented S-expression, one node per line). */
+/* Deep copies with sema fields cleared (for code typed once per context). */
+expr_t *ast_clone_expr(arena_t *a, expr_t *e);
+fn_decl_t *ast_clone_fn(arena_t *a, fn_decl_t *d);
+
 void ast_dump(FILE *out, diag_t *d, module_ast_t *m);
 void ast_dump_expr(FILE *out, diag_t *d, expr_t *e, int indent);
 

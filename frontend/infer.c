@@ -504,6 +504,7 @@ typedef struct shape {
     arg_t *args;
     int nargs;
     ty_t **arg_tys;   /* inferred types of args (NULL for lambdas not inferred yet) */
+    sym_t trait;      /* a trait method called on a receiver of unknown type: wait for it */
 } shape_t;
 
 /* Arguments typed after the callee is chosen, against its parameter type: lambdas and named
@@ -748,6 +749,23 @@ static ty_t *commit_call(infer_t *I, expr_t *e, fn_info_t *fi, shape_t *sh, ty_t
     return t->ret;
 }
 
+static fn_info_t *receiver_candidate(infer_t *I, fn_info_t **cands, int ncands, shape_t *sh, ty_t *first);
+
+/* The trait that declares a method of this name, or NULL. */
+static sym_t trait_of_method(infer_t *I, sym_t name) {
+    for (int t = 0; t < I->p->traits.len; t++) {
+        item_t *tr = I->p->traits.items[t];
+        for (int q = 0; q < tr->nmethods; q++)
+            if (tr->methods[q].name == name) return tr->name;
+    }
+    return NULL;
+}
+
+/* Whether some candidate's first parameter has the receiver's outermost type (an impl exists). */
+static bool has_impl_method(infer_t *I, fn_info_t **cands, int n, shape_t *sh) {
+    return receiver_candidate(I, cands, n, sh, sh->recv_ty) != NULL;
+}
+
 /* "type T has no method m", with the reference's hints for length on maps and sets. */
 static void report_no_method(infer_t *I, span_t at, sym_t name, ty_t *recv) {
     ty_t *r = ty_prune(recv);
@@ -926,12 +944,13 @@ static ty_t *call_candidates_fb(infer_t *I, expr_t *e, sym_t name, fnvec_t *cand
             if (candidate_fits(I, fallback->items[i], sh)) vec_push(&viable, fallback->items[i]);
         }
     }
-    fn_info_t *pick = choose(I, viable.items, viable.len, sh, false);
+    bool wait_recv = sh->trait && sh->recv_ty && ty_prune(sh->recv_ty)->kind == TY_VAR;
+    fn_info_t *pick = wait_recv ? NULL : choose(I, viable.items, viable.len, sh, false);
     if (pick) {
         vec_free(&viable);
         return commit_call(I, e, pick, sh, expected);
     }
-    if (viable.len == 0) {
+    if (viable.len == 0 && !wait_recv) {
         report_no_candidate(I, e->span, name, cands->items, cands->len, sh);
         vec_free(&viable);
         /* Lambdas still get inferred for their own errors. */
@@ -962,6 +981,7 @@ static ty_t *call_candidates_fb(infer_t *I, expr_t *e, sym_t name, fnvec_t *cand
     pd->nargs = n;
     pd->result = ty_var(I->tc);
     pd->owner = I->fn;
+    pd->trait = wait_recv ? sh->trait : NULL;
     vec_push(&I->pending, pd);
     callres_t *r = new_res(I, e, CR_PENDING);
     r->pend = pd;
@@ -1057,6 +1077,18 @@ bool pending_try(infer_t *I, pending_t *pd, bool final) {
     /* PEND_CALL */
     shape_t sh;
     pending_shape(pd, &sh);
+    if (pd->trait && sh.recv_ty && ty_prune(sh.recv_ty)->kind == TY_VAR) {
+        if (!final) return false;
+        if (pd->ncands == 0) {
+            pd->resolved = true;
+            if (!pd->reported) {
+                pd->reported = true;
+                diag_error(I->d, pd->span, "cannot infer the type whose method '%s' (trait %s) is called here; add a type annotation",
+                           pd->name, pd->trait);
+            }
+            return true;
+        }
+    }
     fnvec_t viable = {0};
     for (int i = 0; i < pd->ncands; i++)
         if (candidate_fits(I, pd->cand_list[i], &sh)) vec_push(&viable, pd->cand_list[i]);
@@ -1064,7 +1096,11 @@ bool pending_try(infer_t *I, pending_t *pd, bool final) {
         pd->resolved = true;
         if (!pd->reported) {
             pd->reported = true;
-            report_no_candidate(I, pd->span, pd->name, pd->cand_list, pd->ncands, &sh);
+            if (pd->trait && sh.recv_ty && !has_impl_method(I, pd->cand_list, pd->ncands, &sh))
+                diag_error(I->d, pd->span, "type %s does not implement %s (its method '%s' is called here)",
+                           ty_str(I->tc, sh.recv_ty), pd->trait, pd->name);
+            else
+                report_no_candidate(I, pd->span, pd->name, pd->cand_list, pd->ncands, &sh);
         }
         vec_free(&viable);
         return true;
@@ -1654,7 +1690,8 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
         }
     }
     item_t *private_trait = cands.len == 0 ? add_trait_impl_fns(I, &cands, e->name) : NULL;
-    if (cands.len == 0) {
+    bool trait_wait = rp->kind == TY_VAR && !private_trait && trait_of_method(I, e->name);
+    if (cands.len == 0 && !trait_wait) {
         if (private_trait)
             diag_error(I->d, e->name_span.end ? e->name_span : e->span,
                        "type %s has no method `%s`: trait %s, which has it, is private in module '%s'", ty_str(I->tc, rt),
@@ -1672,6 +1709,7 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
     sh.args = e->args;
     sh.nargs = e->nargs;
     sh.arg_tys = ARENA_NEWN(I->a, ty_t *, e->nargs ? e->nargs : 1);
+    if (rp->kind == TY_VAR) sh.trait = trait_of_method(I, e->name);
     ty_t *r = call_candidates(I, e, e->name, &cands, &sh, expected);
     vec_free(&cands);
     return r;

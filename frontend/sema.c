@@ -699,6 +699,8 @@ static void check_impls(infer_t *I) {
             d->clauses[0].ret = tm->ret;
             d->clauses[0].body = tm->def;
             d->clauses[0].span = tm->span;
+            /* Each impl types its own copy of the default's body and parameters. */
+            d = ast_clone_fn(I->a, d);
             module_info_t *saved = I->mod;
             add_impl_fn(I, (module_info_t *)it->sema ? (module_info_t *)it->sema : I->p->root, it, d);
             I->mod = saved;

@@ -246,6 +246,8 @@ struct pending {
     bool resolved;
     bool reported;
     fn_info_t *owner;       /* function whose body holds it */
+    sym_t trait;            /* PEND_CALL of a trait's method on a receiver of unknown type: the
+                               trait; the receiver's type picks the impl, per instance */
 };
 
 /* ---- the program ------------------------------------------------------------------------------ */
