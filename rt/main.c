@@ -5,8 +5,9 @@
  * worker 0 = this thread, the reactor thread; then the main process (<pid:1>) runs the
  * program's init code and its main function on a process stack like any other process.
  * When main returns, its result is printed in the result-display format unless its type is
- * Unit, and the program exits 0 at once, whatever other processes still run. An uncaught
- * error in main prints "Runtime error: <message>" and exits 1 (proc.c, nos__uncaught).
+ * Unit, and the program exits 0 at once, whatever other processes still run: nothing they
+ * print gets out after main's result (nos__exit_program). An uncaught error in main prints
+ * "Runtime error: <message>" and exits 1 the same way (proc.c, nos__uncaught).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -27,17 +28,37 @@ static void (*main_init)(void);
 static nos_val_t (*main_entry)(void);
 static const nos_type_t *main_result_type;
 
+/*
+ * The program ends with `status` after `line` (if any) is printed on `to`. From here on
+ * nothing else may appear: both standard streams stay locked until _exit, so a process on
+ * another worker that still prints (a crash report, println) waits for good instead of
+ * writing after main's last line.
+ */
+_Noreturn void nos__exit_program(int status, FILE *to, const char *prefix, const char *line,
+                                 size_t len)
+{
+    flockfile(stdout);
+    flockfile(stderr);
+    if (to != stdout)
+        fflush(stdout);
+    if (line) {
+        fputs(prefix, to);
+        fwrite(line, 1, len, to);
+        fputc('\n', to);
+    }
+    nos__stack_report();
+    fflush(NULL);
+    _exit(status);
+}
+
 static _Noreturn void *main_finish(void *arg)
 {
     nos_val_t v = *(nos_val_t *)arg;
     if (main_result_type && main_result_type->kind != NT_UNIT) {
         nos_str_t *s = nos_show_result(main_result_type, v);
-        fwrite(s->data, 1, (size_t)s->len, stdout);
-        fputc('\n', stdout);
+        nos__exit_program(0, stdout, "", s->data, (size_t)s->len);
     }
-    nos__stack_report();
-    fflush(NULL);
-    _exit(0);
+    nos__exit_program(0, stdout, "", NULL, 0);
 }
 
 static void main_body(void *unused)

@@ -208,10 +208,7 @@ static _Noreturn void *main_uncaught(void *arg)
 {
     crash_t *c = arg;
     nos_str_t *msg = nos_exc_message(c->t, c->v);
-    fflush(stdout);
-    fprintf(stderr, "Runtime error: %s\n", msg->data);
-    fflush(NULL);
-    _exit(1);
+    nos__exit_program(1, stderr, "Runtime error: ", msg->data, (size_t)msg->len);
 }
 
 static void *proc_crash_report(void *arg)

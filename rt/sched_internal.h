@@ -110,6 +110,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nostos.h"
 #include "sched_asm.h"
@@ -589,6 +590,10 @@ void nos__mvar_release_all(nos_pid_t *p);
 
 extern int nos__argc;
 extern char **nos__argv;
+/* End the program: print prefix and line (if not NULL) and a newline on `to`, flush, exit
+ * with status; nothing printed by any other thread gets out after it. System stack. */
+_Noreturn void nos__exit_program(int status, FILE *to, const char *prefix,
+                                 const char *line, size_t len);
 
 /* ---- sanitizer fiber annotations (gc.c) -------------------------------------------------- */
 

@@ -128,6 +128,15 @@ static void drain(int fd, buf_t *b)
     }
 }
 
+/* Does text end with the line `line` (and its newline)? */
+static int ends_with_line(const char *text, const char *line)
+{
+    size_t n = strlen(text), k = strlen(line);
+    if (n < k + 1 || text[n - 1] != '\n' || memcmp(text + n - 1 - k, line, k) != 0)
+        return 0;
+    return n == k + 1 || text[n - 2 - k] == '\n';
+}
+
 static int run_case(const test_case_t *c)
 {
     double mult = 1.0;
@@ -205,6 +214,8 @@ static int run_case(const test_case_t *c)
         why = "expected stdout text missing";
     } else if (c->o.expect_err && !strstr(eb.p, c->o.expect_err)) {
         why = "expected stderr text missing";
+    } else if (c->o.expect_last && !ends_with_line(ob.p, c->o.expect_last)) {
+        why = "stdout does not end with the expected line";
     }
     if (why) {
         fprintf(stderr, "FAIL %s: %s\n", c->name, why);

@@ -25,6 +25,7 @@ typedef struct test_opts {
     int threads;                     /* NOSTOS_THREADS for the child; 0 = leave as is */
     int expect_exit;                 /* expected exit status */
     const char *expect_out;          /* substring expected on stdout (NULL: anything) */
+    const char *expect_last;         /* stdout's last line, exactly (NULL: anything) */
     const char *expect_err;          /* substring expected on stderr */
     const nos_type_t *result_type;   /* nos_main's result type (NULL: Unit) */
     const char *env;                 /* "NAME=value" set in the child */

@@ -165,3 +165,41 @@ TEST_CASE(process_kill_and_introspection, 10)
     CHECK(strcmp(((nos_str_t *)info[0])->data, "exited") == 0);
     return 0;
 }
+
+/*
+ * Once main has returned, nothing more gets out: its result is the last line even while
+ * other processes print and crash at that moment (stderr goes to stdout's pipe here, so the
+ * order of the two is seen).
+ */
+__attribute__((noinline)) static void crash_poll(void)
+{
+    __asm__ volatile("" ::: "memory");   /* a split-stack prologue: a preemption point */
+}
+
+static nos_val_t chatter(nos_closure_t *c)
+{
+    (void)c;
+    for (;;) {
+        nos_println(&nos_type_int, 7);
+        crash_poll();
+        nos_yield();
+    }
+}
+
+static nos_val_t late_crasher(nos_closure_t *c)
+{
+    nos_sleep((int64_t)c->env[0]);
+    nos_throw_error("Panic", "late crash");
+}
+
+TEST_CASE_X(nothing_printed_after_main_result, 10, .result_type = &nos_type_int,
+            .expect_last = "4242")
+{
+    dup2(1, 2);
+    for (int i = 0; i < 4; i++)
+        test_spawn(chatter, 0);
+    for (int i = 0; i < 400; i++)
+        test_spawn(late_crasher, 1, (nos_val_t)(20 + i % 3));
+    nos_sleep(21);
+    return 4242;
+}
