@@ -1377,7 +1377,11 @@ static bool pick_ctor(infer_t *I, sym_t name, ty_t *hint, expr_t *e, type_decl_t
         for (int a = 0; a < e->nargs; a++)
             if (!e->args[a].name && !e->args[a].value->ty && e->args[a].value->kind != E_LAMBDA)
                 infer_expr(I, e->args[a].value, NULL);
+        /* The program's own constructors before the prelude's. */
+        for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < n; i++) {
+            bool prelude = tds[i]->mod && tds[i]->mod->is_prelude;
+            if (prelude != (pass == 1)) continue;
             ctor_info_t *ci = &tds[i]->ctors[ks[i]];
             if (ci->nfields != e->nargs) continue;
             bool ok = true;
