@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #define NOSTOS_VERSION "0.1.0"
@@ -200,11 +201,28 @@ static int mkdirs(const char *path) {
     return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* Whether a --target triple names this machine's architecture (x86_64-linux-gnu on x86-64). */
+static bool target_is_host(const char *triple) {
+    struct utsname u;
+    if (uname(&u) != 0) return true;
+    size_t n = strcspn(triple, "-");
+    const char *m = u.machine;
+    if (strlen(m) == n && strncmp(triple, m, n) == 0) return true;
+    return strcmp(m, "aarch64") == 0 && n == 5 && strncmp(triple, "arm64", 5) == 0;
+}
+
 /* nostos run: build into $XDG_CACHE_HOME/nostos (or ~/.cache/nostos) keyed by a hash of the
  * sources and the compiler, then exec the program. */
 static int run_cmd(opts_t *o) {
     if (!o->input) {
         usage(stderr);
+        return 2;
+    }
+    if (o->target && !target_is_host(o->target)) {
+        fprintf(stderr,
+                "nostos run: --target %s builds for another machine; use `nostos build FILE --target %s -o app`\n"
+                "and run the program there (or under qemu-%.*s-static)\n",
+                o->target, o->target, (int)strcspn(o->target, "-"), o->target);
         return 2;
     }
     session_t s;
@@ -214,12 +232,12 @@ static int run_cmd(opts_t *o) {
         fe_free(&s);
         return rc < 0 ? 0 : rc;
     }
-    /* Key: sources + the compiler binary's identity. */
+    /* Key: sources + the options that change the program + the compiler binary's identity. */
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
     struct stat st;
-    uint64_t key = s.source_hash;
+    uint64_t key = s.source_hash ^ ((uint64_t)o->opt * 0x9E3779B97F4A7C15ull) ^ (o->is_static ? 0xC2B2AE3D27D4EB4Full : 0);
     if (stat(exe, &st) == 0) {
         key ^= (uint64_t)st.st_mtime * 1000003u + (uint64_t)st.st_size;
         key *= 1099511628211ull;
@@ -240,6 +258,7 @@ static int run_cmd(opts_t *o) {
         emit_opts_t eo = {0};
         eo.triple = o->target;
         eo.opt_level = o->opt;
+        eo.is_static = o->is_static;
         eo.rt_dir = self_dir();
         eo.kind = EMIT_EXE;
         char tmp[PATH_MAX + 80];

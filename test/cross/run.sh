@@ -70,11 +70,21 @@ while IFS= read -r f; do
   [ -z "$f" ] && continue
   case "$f" in */bugs/*|*/compiler_bugs/*) continue ;; esac
   if [ -n "${skip[$f]:-}" ]; then nskip=$((nskip + 1)); continue; fi
-  if [ -n "$static" ] && grep -qE '\b(Pg|Http)\.' "$f"; then nskip=$((nskip + 1)); continue; fi
+  if [ -n "$static" ] && grep -rqE '\b(Pg|Http)\.' "$f"; then nskip=$((nskip + 1)); continue; fi
   if [ -n "${with_env[$f]:-}" ]; then special+=("$f"); continue; fi
   files+=("$f")
 done < <(for p in "${paths[@]}"; do
-           if [ -d "$p" ]; then find "$p" -name '*.nos' | sort; else echo "$p"; fi
+           # A directory holding main.nos is a project: one test, built as a whole.
+           if [ -d "$p" ]; then
+             find "$p" -name '*.nos' | sort | while IFS= read -r g; do
+               d=$(dirname "$g")
+               if [ -f "$d/main.nos" ] && [ "$d" != "$p" ]; then
+                 [ "$(basename "$g")" = main.nos ] && echo "$d"
+               else
+                 echo "$g"
+               fi
+             done
+           else echo "$p"; fi
          done)
 
 started_services=""
