@@ -539,8 +539,7 @@ int emit_program(program_t *p, emit_opts_t *o) {
     if (LLVMVerifyModule(g.mod, LLVMReturnStatusAction, &err)) {
         fprintf(stderr, "nostos: internal error: invalid LLVM IR generated:\n%s\n", err);
         if (getenv("NOSTOS_DUMP_BAD_IR")) LLVMDumpModule(g.mod);
-        LLVMDisposeMessage(err);
-        rc = 1;
+        rc = 1;  /* err is disposed at out */
         goto out;
     }
     if (err) {

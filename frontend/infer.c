@@ -42,12 +42,14 @@ bool infer_unify(infer_t *I, span_t at, ty_t *expected, ty_t *found) {
     if (e0->kind == TY_VAR && e0->literal) es = "Int";
     if (f0->kind == TY_VAR && f0->literal) fs = "Int";
     if (e0->kind == TY_FUN && f0->kind == TY_FUN && e0->nargs != f0->nargs) {
-        diag_error(I->d, at, "Wrong number of arguments: expected a function of %d argument%s, found one of %d (expected %s, found %s)",
-                   e0->nargs, e0->nargs == 1 ? "" : "s", f0->nargs, es, fs);
+        diag_error(I->d, at, "Wrong number of arguments: the function given takes %d, expected %d (expected %s, found %s)",
+                   f0->nargs, e0->nargs, es, fs);
     } else if (why && !lit && (ty_is_var(e0) || ty_is_var(f0) || I->tc->why_type)) {
         /* The type that lacks the trait, found deep inside if need be. */
         ty_t *concrete = I->tc->why_type ? I->tc->why_type : ty_is_var(e0) ? f0 : e0;
         diag_error(I->d, at, "type mismatch: %s does not implement %s", ty_str(I->tc, concrete), why);
+    } else if (e0->kind == TY_FUN && f0->kind != TY_FUN && (f0->kind != TY_VAR || f0->literal)) {
+        diag_error(I->d, at, "type mismatch: expected function %s, found %s", es, fs);
     } else {
         diag_error(I->d, at, "type mismatch: expected %s, found %s", es, fs);
     }
@@ -57,7 +59,8 @@ bool infer_unify(infer_t *I, span_t at, ty_t *expected, ty_t *found) {
 static void require(infer_t *I, span_t at, ty_t *t, uint32_t traits) {
     const char *failed = NULL;
     if (!ty_require(I->tc, t, traits, &failed))
-        diag_error(I->d, at, "type mismatch: %s does not implement %s", ty_str(I->tc, t), failed ? failed : "?");
+        diag_error(I->d, at, "type mismatch: %s does not implement %s%s", ty_str(I->tc, t), failed ? failed : "?",
+                   failed && strcmp(failed, "Ord") == 0 ? " (its values are not comparable with <, >, <=, >=)" : "");
 }
 
 static callres_t *new_res(infer_t *I, expr_t *e, callres_kind_t k) {
@@ -170,6 +173,18 @@ static void infer_fields_pat(infer_t *I, pat_t *pt, type_decl_t *td, int ctor, t
     }
 }
 
+/* A pattern's shape against the value's type: a mismatch names both. */
+static void pat_unify(infer_t *I, span_t at, ty_t *value, ty_t *pat) {
+    if (ty_unifiable(I->tc, value, pat)) {
+        infer_unify(I, at, value, pat);
+        return;
+    }
+    const char *vs, *ps;
+    ty_str2(I->tc, value, pat, &vs, &ps);
+    diag_error(I->d, at, "type mismatch: Cannot unify types %s and %s: a pattern of type %s cannot match a value of type %s",
+               vs, ps, ps, vs);
+}
+
 void infer_pat(infer_t *I, pat_t *pt, ty_t *t, bool fresh_only) {
     ty_ctx_t *c = I->tc;
     pt->ty = t;
@@ -232,7 +247,7 @@ void infer_pat(infer_t *I, pat_t *pt, ty_t *t, bool fresh_only) {
     case P_TUPLE: {
         ty_t **el = ARENA_NEWN(I->a, ty_t *, pt->nelems ? pt->nelems : 1);
         for (int i = 0; i < pt->nelems; i++) el[i] = ty_var(c);
-        infer_unify(I, pt->span, t, ty_tuple(c, el, pt->nelems));
+        pat_unify(I, pt->span, t, ty_tuple(c, el, pt->nelems));
         for (int i = 0; i < pt->nelems; i++) infer_pat(I, pt->elems[i], el[i], fresh_only);
         return;
     }
@@ -254,7 +269,7 @@ void infer_pat(infer_t *I, pat_t *pt, ty_t *t, bool fresh_only) {
             return;
         }
         ty_t *el = ty_var(c);
-        infer_unify(I, pt->span, t, ty_list(c, el));
+        pat_unify(I, pt->span, t, ty_list(c, el));
         for (int i = 0; i < pt->nelems; i++) infer_pat(I, pt->elems[i], el, fresh_only);
         if (pt->rest) infer_pat(I, pt->rest, ty_list(c, el), fresh_only);
         return;

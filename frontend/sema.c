@@ -617,6 +617,13 @@ static void add_impl_fn(infer_t *I, module_info_t *m, item_t *impl, fn_decl_t *d
         nd->clauses[k] = d->clauses[k];
         nd->clauses[k].params = ARENA_NEWN(I->a, param_t, d->clauses[k].nparams ? d->clauses[k].nparams : 1);
         memcpy(nd->clauses[k].params, d->clauses[k].params, sizeof(param_t) * (size_t)d->clauses[k].nparams);
+        /* The trait's declared result type binds an impl method that does not state its own. */
+        if (!nd->clauses[k].ret) {
+            item_t *tr = find_trait(I, impl->trait_name, -1);
+            for (int q = 0; tr && q < tr->nmethods; q++)
+                if (tr->methods[q].name == d->name && tr->methods[q].nparams == d->clauses[k].nparams)
+                    nd->clauses[k].ret = tr->methods[q].ret;
+        }
         type_self(I, &nd->clauses[k], impl->alias);
     }
     item_t *cp = ARENA_NEW(I->a, item_t);
@@ -652,8 +659,33 @@ static bool user_trait(ty_ctx_t *c, tycon_t *tc, uint32_t trait) {
     return false;
 }
 
+/*
+ * ty_ctx_t.user_fields: Eq/Ord/Hash of a user type's value need them of every
+ * field (a record holding a function is not comparable). A type already being
+ * checked further up (recursive types) counts as fine.
+ */
+static bool user_fields(ty_ctx_t *c, ty_t *t, uint32_t traits, const char **failed, bool commit) {
+    static type_decl_t *busy[32];
+    static int nbusy;
+    type_decl_t *td = t->con->decl;
+    if (!td || td->alias) return true;
+    for (int i = 0; i < nbusy; i++)
+        if (busy[i] == td) return true;
+    if (nbusy == 32) return true;
+    busy[nbusy++] = td;
+    bool ok = true;
+    for (int k = 0; k < td->nctors && ok; k++)
+        for (int f = 0; f < td->ctors[k].nfields && ok; f++) {
+            ty_t *ft = sema_ctor_field_type(c->user, td, k, f, t->args);
+            ok = commit ? ty_require(c, ft, traits, failed) : ty_has_traits(c, ft, traits, failed);
+        }
+    nbusy--;
+    return ok;
+}
+
 static void check_impls(infer_t *I) {
     I->tc->user_trait = user_trait;
+    I->tc->user_fields = user_fields;
     I->tc->user = I->p;
     for (int i = 0; i < I->p->impls.len; i++) {
         item_t *it = I->p->impls.items[i];
@@ -1272,7 +1304,7 @@ static void infer_global(infer_t *I, global_info_t *g) {
     d->clauses = ARENA_NEW(I->a, clause_t);
     d->clauses[0].body = it->value;
     d->clauses[0].span = it->span;
-    d->clauses[0].ret = it->kind == I_MVAR ? it->alias : (it->pat && it->pat->kind == P_ANNOT ? it->pat->type : NULL);
+    d->clauses[0].ret = it->alias ? it->alias : (it->pat && it->pat->kind == P_ANNOT ? it->pat->type : NULL);
     module_info_t *saved_mod = I->mod;
     I->mod = g->mod;
     fn_info_t *fi = sema_new_fn(I, d, FK_INIT, g->name);

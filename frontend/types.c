@@ -112,10 +112,17 @@ ty_t *ty_tuple(ty_ctx_t *c, ty_t **elems, int n) {
     return t;
 }
 
+/*
+ * Nonzero while a trial unification runs: its links are undone afterwards, so
+ * a path compressed through one of them would survive it (a variable left
+ * pointing at a type the trial only tried).
+ */
+static _Thread_local int trial_active;
+
 ty_t *ty_prune(ty_t *t) {
     while (t && t->kind == TY_VAR && t->link) {
-        /* Path compression. */
-        if (t->link->kind == TY_VAR && t->link->link) t->link = t->link->link;
+        /* Path compression, except during a trial. */
+        if (!trial_active && t->link->kind == TY_VAR && t->link->link) t->link = t->link->link;
         t = t->link;
     }
     return t;
@@ -273,7 +280,17 @@ static bool require(ty_ctx_t *c, ty_t *t, uint32_t traits, const char **failed, 
             return false;
         }
     }
-    /* Structural requirements of type arguments (user types: checked at their fields elsewhere). */
+    /* A user type is compared and hashed field by field, unless it implements the trait itself. */
+    if (tc->decl && c->user_fields) {
+        uint32_t need = structural & (TR_EQ | TR_ORD | TR_HASH);
+        if (need && c->user_trait) {
+            if ((need & TR_EQ) && c->user_trait(c, tc, TR_EQ)) need &= ~(uint32_t)TR_EQ;
+            if ((need & TR_ORD) && c->user_trait(c, tc, TR_ORD)) need &= ~(uint32_t)TR_ORD;
+        }
+        if (need && !c->user_fields(c, t, need, failed, commit)) return false;
+        return true;
+    }
+    /* Structural requirements of type arguments. */
     if (tc->kind == TC_LIST || tc->kind == TC_MAP || tc->kind == TC_SET) {
         uint32_t sub = structural & ~(uint32_t)((tc->kind == TC_LIST) ? 0 : TR_ORD);
         for (int i = 0; i < t->nargs; i++) {
@@ -391,7 +408,9 @@ static bool trial_unify(ty_ctx_t *c, ty_t *a, ty_t *b, trial_vec_t *undo, int de
 
 bool ty_unifiable(ty_ctx_t *c, ty_t *a, ty_t *b) {
     trial_vec_t undo = {0};
+    trial_active++;
     bool ok = trial_unify(c, a, b, &undo, 0);
+    trial_active--;
     for (int i = undo.len - 1; i >= 0; i--) undo.items[i].var->link = NULL;
     vec_free(&undo);
     return ok;

@@ -116,6 +116,8 @@ typedef struct ty_ctx {
     ty_t *t_unit, *t_bool, *t_char, *t_int, *t_float, *t_string, *t_pid, *t_dyn;
     /* Does a user type implement a built-in trait (e.g. `Vec2: Num`)? Set by sema. */
     bool (*user_trait)(struct ty_ctx *c, tycon_t *tc, uint32_t trait);
+    /* Eq/Ord/Hash of a user type need them of its fields (sema): false with *failed set if not. */
+    bool (*user_fields)(struct ty_ctx *c, struct ty *t, uint32_t traits, const char **failed, bool commit);
     void *user;
 } ty_ctx_t;
 
