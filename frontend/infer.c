@@ -2297,18 +2297,6 @@ static ty_t *infer_binop(infer_t *I, expr_t *e) {
     }
     case OP_EQ:
     case OP_NE:
-        r->builtin = BI_CMP;
-        if (!ty_unifiable(c, lt, rt)) {
-            ty_t *l = ty_prune(lt), *rr = ty_prune(rt);
-            /* Int == Float compares numerically. */
-            if (ty_is_con(l, c->tc_int) && ty_is_con(rr, c->tc_float)) r->promote_lhs = true;
-            else if (ty_is_con(l, c->tc_float) && ty_is_con(rr, c->tc_int)) r->promote_rhs = true;
-            else infer_unify(I, e->span, lt, rt);
-            return c->t_bool;
-        }
-        infer_unify(I, e->span, lt, rt);
-        require(I, e->span, lt, TR_EQ);
-        return c->t_bool;
     case OP_LT:
     case OP_LE:
     case OP_GT:
@@ -2316,13 +2304,14 @@ static ty_t *infer_binop(infer_t *I, expr_t *e) {
         r->builtin = BI_CMP;
         if (!ty_unifiable(c, lt, rt)) {
             ty_t *l = ty_prune(lt), *rr = ty_prune(rt);
+            /* Int against Float compares numerically. */
             if (ty_is_con(l, c->tc_int) && ty_is_con(rr, c->tc_float)) r->promote_lhs = true;
             else if (ty_is_con(l, c->tc_float) && ty_is_con(rr, c->tc_int)) r->promote_rhs = true;
             else infer_unify(I, e->span, lt, rt);
             return c->t_bool;
         }
         infer_unify(I, e->span, lt, rt);
-        require(I, e->span, lt, TR_ORD);
+        require(I, e->span, lt, e->op == OP_EQ || e->op == OP_NE ? TR_EQ : TR_ORD);
         return c->t_bool;
     case OP_CONCAT:
         r->builtin = BI_CONCAT;
