@@ -17,7 +17,9 @@
  * curl_multi_socket_action. Finished easy handles are kept for reuse (configured once).
  *
  * The loop only moves bytes: it leaves the status, the raw header lines and the body in the
- * op, and the calling process builds the HttpResponse record from them.
+ * op, and the calling process builds the HttpResponse record from them. A small response
+ * (up to 64 KiB) is left as two strings, so that no malloc'd buffer of the loop is freed by
+ * a worker (that takes the loop's malloc arena lock: a futex call per request).
  *
  * Memory: an op is held by its loop's in-flight list (a static root) from submission to
  * completion; the loop threads are registered with the collector.
@@ -51,6 +53,8 @@
 #define KIND "io_error"
 #define MAX_HEADER_BYTES ((size_t)1 << 20)
 #define MAX_LOOPS 8
+/* Responses up to this size (headers and body) become strings on the loop (see complete). */
+#define SMALL_RESPONSE ((size_t)64 << 10)
 
 typedef struct hloop hloop_t;
 
@@ -69,6 +73,7 @@ typedef struct http_op {
     long status;
     nos_io_buf_t rbody;         /* the body (malloc'd) */
     nos_io_buf_t rhead;         /* header lines of the last response, "name: value\r\n" ... */
+    nos_str_t *body_s, *head_s; /* the same as strings, when the loop made them (small ones) */
 } http_op_t;
 
 /*
@@ -187,6 +192,14 @@ static void complete(http_op_t *op, CURLcode rc)
     }
     op->status = status;
     if (!nos_io_waiter_alive(&op->base)) {
+        nos_io_buf_free(&op->rbody);
+        nos_io_buf_free(&op->rhead);
+    } else if (op->rbody.len + op->rhead.len <= SMALL_RESPONSE) {
+        /* Copied into strings here, so that the buffers are freed by the thread that
+         * allocated them: a free from a worker takes this thread's malloc arena lock, and
+         * with curl allocating all the time here, that was a futex call per request. */
+        op->body_s = nos_io_str_lossy(op->rbody.p ? op->rbody.p : "", (int64_t)op->rbody.len);
+        op->head_s = nos_str_new(op->rhead.p ? op->rhead.p : "", (int64_t)op->rhead.len);
         nos_io_buf_free(&op->rbody);
         nos_io_buf_free(&op->rhead);
     }
@@ -577,7 +590,8 @@ nos_val_t *nos_http_patch(nos_str_t *url, nos_str_t *body);
 static nos_val_t *record_of(http_op_t *op)
 {
     nos_list_t *rev = NULL;
-    const char *p = op->rhead.p, *end = p ? p + op->rhead.len : NULL;
+    const char *p = op->head_s ? op->head_s->data : op->rhead.p;
+    const char *end = op->head_s ? p + op->head_s->len : p ? p + op->rhead.len : NULL;
     while (p && p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *le = eol ? eol : end;
@@ -598,8 +612,9 @@ static nos_val_t *record_of(http_op_t *op)
     nos_val_t *rec = nos_alloc(3 * sizeof(nos_val_t));
     rec[0] = (nos_val_t)op->status;
     rec[1] = (nos_val_t)(uintptr_t)nos_list_reverse(rev);
-    rec[2] = (nos_val_t)(uintptr_t)nos_io_str_lossy(op->rbody.p ? op->rbody.p : "",
-                                                    (int64_t)op->rbody.len);
+    rec[2] = (nos_val_t)(uintptr_t)(op->body_s ? op->body_s
+                                               : nos_io_str_lossy(op->rbody.p ? op->rbody.p : "",
+                                                                  (int64_t)op->rbody.len));
     nos_io_buf_free(&op->rbody);
     nos_io_buf_free(&op->rhead);
     return rec;
