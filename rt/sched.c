@@ -480,6 +480,45 @@ bool nos__wake(nos_pid_t *p, uint32_t why)
     return false;
 }
 
+/* Any thread; b belongs to the caller. */
+bool nos__wake_into(nos_pid_t *p, uint32_t why, nos__wake_batch_t *b)
+{
+    uint32_t m = atomic_load_explicit(&p->wake, memory_order_seq_cst);
+    while (m & why) {
+        if (atomic_compare_exchange_weak_explicit(&p->wake, &m, 0, memory_order_seq_cst,
+                                                  memory_order_seq_cst)) {
+            atomic_store_explicit(&p->state, NOS_P_RUNNABLE, memory_order_relaxed);
+            p->next = NULL;
+            if (b->tail)
+                b->tail->next = p;
+            else
+                b->head = p;
+            b->tail = p;
+            b->n++;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Any thread outside a process (it locks sched.lock on its own stack); b is the caller's. */
+void nos__ready_batch(nos__wake_batch_t *b)
+{
+    if (!b->head)
+        return;
+    pthread_mutex_lock(&sched.lock);
+    if (sched.gq[0].tail)
+        sched.gq[0].tail->next = b->head;
+    else
+        sched.gq[0].head = b->head;
+    sched.gq[0].tail = b->tail;
+    atomic_fetch_add_explicit(&sched.gq_n, b->n, memory_order_relaxed);
+    pthread_mutex_unlock(&sched.lock);
+    b->head = b->tail = NULL;
+    b->n = 0;
+    maybe_wakep();
+}
+
 bool nos__park_commit(nos_pid_t *p, uint32_t mask, bool (*cond)(nos_pid_t *p, void *arg),
                       void *arg)
 {

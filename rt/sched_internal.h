@@ -504,6 +504,19 @@ void nos__spawn_enqueue(nos_pid_t *p);
 /* Try to wake a parked process for `why`; true if this call woke it. Any thread. */
 bool nos__wake(nos_pid_t *p, uint32_t why);
 /*
+ * Wake-ups collected by a thread that is not a worker (an I/O loop) during one round of
+ * its events, made runnable together by nos__ready_batch: one lock of the global queue
+ * and at most one worker woken for the lot. Owner thread only.
+ */
+typedef struct nos__wake_batch {
+    nos_pid_t *head, *tail;
+    int64_t n;
+} nos__wake_batch_t;
+/* As nos__wake, but a woken process joins b instead of a run queue. */
+bool nos__wake_into(nos_pid_t *p, uint32_t why, nos__wake_batch_t *b);
+/* Move every process of b to the global queue (woken first) and wake a worker. */
+void nos__ready_batch(nos__wake_batch_t *b);
+/*
  * Commit helper for park functions: publish the wake mask; returns true if the process
  * must stay parked, false if it was already woken (`cond` true) and should continue.
  * Once the mask is published the process may be woken and run on another worker: `cond`

@@ -16,6 +16,12 @@
  * (CURLMOPT_TIMERFUNCTION: one uv_timer); libuv events go back through
  * curl_multi_socket_action. Finished easy handles are kept for reuse (configured once).
  *
+ * Processes whose requests completed are woken together, once per round of the loop: after
+ * the round's socket events (a uv_check) and at the end of the timer callback (curl may
+ * finish a transfer there when the response came while it was sending). One batch takes
+ * the global run queue's lock once and wakes at most one worker; waking each process alone
+ * cost a lock, often contended with the workers, and a worker wake-up per request.
+ *
  * The loop only moves bytes: it leaves the status, the raw header lines and the body in the
  * op, and the calling process builds the HttpResponse record from them. A small response
  * (up to 64 KiB) is left as two strings, so that no malloc'd buffer of the loop is freed by
@@ -104,6 +110,8 @@ struct hloop {
     int nspare;
     sock_ctx_t **socks;          /* by descriptor */
     size_t nsocks;
+    nos__wake_batch_t wakes;     /* processes whose requests completed in this round */
+    uv_check_t check;            /* after the round's socket events: wake them */
 };
 
 static hloop_t loops[MAX_LOOPS];
@@ -204,7 +212,7 @@ static void complete(http_op_t *op, CURLcode rc)
         nos_io_buf_free(&op->rhead);
     }
     unhold(op->L, op);
-    nos_io_finish(&op->base);
+    nos_io_finish_into(&op->base, &op->L->wakes);
 }
 
 static void check_done(hloop_t *L)
@@ -249,6 +257,13 @@ static void on_timer(uv_timer_t *t)
     int running;
     curl_multi_socket_action(L->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     check_done(L);
+    nos__ready_batch(&L->wakes);
+}
+
+static void on_check(uv_check_t *c)
+{
+    hloop_t *L = c->data;
+    nos__ready_batch(&L->wakes);
 }
 
 static int timer_cb(CURLM *m, long ms, void *u)
@@ -525,6 +540,10 @@ static void *init_sys(void *unused)
         L->async.data = L;
         uv_timer_init(&L->loop, &L->timer);
         L->timer.data = L;
+        uv_check_init(&L->loop, &L->check);
+        L->check.data = L;
+        uv_check_start(&L->check, on_check);
+        uv_unref((uv_handle_t *)&L->check);
         L->multi = curl_multi_init();
         if (!L->multi)
             nos__fatal("cannot create the HTTP client");

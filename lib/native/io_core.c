@@ -92,7 +92,8 @@ static long futex(_Atomic int *addr, int op, int val)
     return syscall(SYS_futex, (int *)addr, op, val, NULL, NULL, 0);
 }
 
-void nos_io_finish(nos_io_op_t *op)
+/* b == NULL: wake the process at once. */
+void nos_io_finish_into(nos_io_op_t *op, nos__wake_batch_t *b)
 {
     unhold(op);
     if (op->nowait) {
@@ -102,10 +103,17 @@ void nos_io_finish(nos_io_op_t *op)
     nos_pid_t *p = op->pid;
     /* seq_cst: pairs with the process's nos__park_commit (publish mask, then test done). */
     atomic_store_explicit(&op->done, 1, memory_order_seq_cst);
-    if (p)
+    if (p && b)
+        nos__wake_into(p, NOS_WAKE_IO, b);
+    else if (p)
         nos__wake(p, NOS_WAKE_IO);
     else
         futex(&op->done, FUTEX_WAKE_PRIVATE, INT_MAX);
+}
+
+void nos_io_finish(nos_io_op_t *op)
+{
+    nos_io_finish_into(op, NULL);
 }
 
 void nos_io_fail(nos_io_op_t *op, const char *kind, const char *fmt, ...)
