@@ -442,16 +442,13 @@ bool nos_map_contains(const nos_type_t *mt, nos_map_t *m, nos_val_t k)
     return nos_map_get(mt, m, k, NULL);
 }
 
-/* Map.getOrThrow(k): the value, or throws ("Panic", "Map.getOrThrow: key <k> not found"),
- * the key shown as a map key is ("a" quoted, 42 plain). */
-nos_val_t nos_map_get_or_throw(const nos_type_t *mt, nos_map_t *m, nos_val_t k)
+/* Throws ("Panic", "<who>: key <k> not found"), the key shown as a map key is ("a" quoted, 42 plain). */
+static _Noreturn void throw_absent(const nos_type_t *mt, nos_val_t k, const char *who)
 {
-    nos_val_t v;
-    if (nos_map_get(mt, m, k, &v))
-        return v;
     nos__sb_t b;
     nos__sb_init(&b, 64);
-    nos__sb_adds(&b, "Map.getOrThrow: key ");
+    nos__sb_adds(&b, who);
+    nos__sb_adds(&b, ": key ");
     if (mt->elems[0]->kind == NT_STRING) {
         nos__sb_addc(&b, '"');
         nos__sb_add_str(&b, (nos_str_t *)(uintptr_t)k);
@@ -461,6 +458,15 @@ nos_val_t nos_map_get_or_throw(const nos_type_t *mt, nos_map_t *m, nos_val_t k)
     }
     nos__sb_adds(&b, " not found");
     nos__throw_kind("Panic", nos__sb_finish(&b));
+}
+
+/* Map.getOrThrow(k): the value, or throws ("Panic", "Map.getOrThrow: key <k> not found"). */
+nos_val_t nos_map_get_or_throw(const nos_type_t *mt, nos_map_t *m, nos_val_t k)
+{
+    nos_val_t v;
+    if (nos_map_get(mt, m, k, &v))
+        return v;
+    throw_absent(mt, k, "Map.getOrThrow");
 }
 
 typedef struct list_ctx {
@@ -713,12 +719,22 @@ bool nos__set_eq(const nos_type_t *st, nos_set_t *a, nos_set_t *b)
 
 /* ---- entry points used by lib/collections.nos -------------------------------------------- */
 
-/* Map.get(k) / m[k]: the value, or () (the word 0) when the key is absent (the reference). */
+/*
+ * Map.get(k) / m[k]: the value. An absent key gives () where the value type can hold it
+ * (Unit, or Any: the reference's answer) and otherwise throws as getOrThrow does: a
+ * statically typed program has no () of type String to return.
+ */
 nos_val_t nos_map_get_or_unit(const nos_type_t *mt, nos_map_t *m, nos_val_t k)
 {
     nos_val_t v = 0;
-    nos_map_get(mt, m, k, &v);
-    return v;
+    if (nos_map_get(mt, m, k, &v))
+        return v;
+    const nos_type_t *vt = mt->elems[1];
+    if (vt->kind == NT_UNIT)
+        return 0;
+    if (vt->kind == NT_DYN)
+        return nos_dyn_coerce(vt, &nos_type_unit, 0);
+    throw_absent(mt, k, "Map.get");
 }
 
 /* Map.lookup(k): Some(value) or None. */
