@@ -1565,6 +1565,25 @@ static void add_all_type_module_fns(infer_t *I, fnvec_t *v, sym_t name) {
     }
 }
 
+/*
+ * M.f(...) from outside module M (or a module nested in it) needs a pub f. A group of
+ * several arities or clauses is reachable if any of them is pub.
+ */
+static void check_private_call(infer_t *I, expr_t *e, module_info_t *m, fn_group_t *g) {
+    module_info_t *home = NULL;
+    if (m->is_prelude) return;
+    for (int i = 0; i < g->fns.len; i++) {
+        if (g->fns.items[i]->pub || !g->fns.items[i]->mod || g->fns.items[i]->mod->is_prelude) return;
+        home = g->fns.items[i]->mod;
+    }
+    for (module_info_t *c = I->mod; c; c = c->parent)
+        if (c == home) return;
+    if (home)
+        diag_error(I->d, e->name_span.end ? e->name_span : e->span,
+                   "cannot access private function `%s` from outside module `%s` (declare it `pub %s`)",
+                   e->name, home->name, e->name);
+}
+
 static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
     expr_t *recv = e->lhs;
     /* Module-qualified call. */
@@ -1584,6 +1603,7 @@ static ty_t *method_call(infer_t *I, expr_t *e, ty_t *expected) {
             for (int i = 0; i < e->nargs; i++) infer_expr(I, e->args[i].value, NULL);
             return ty_var(I->tc);
         }
+        check_private_call(I, e, m, b->fns);
         fnvec_t cands = {0};
         add_group(&cands, b->fns);
         ty_t *r = call_candidates(I, e, e->name, &cands, &sh, expected);

@@ -743,6 +743,9 @@ static void check_impls(infer_t *I) {
 static module_info_t *module_for_decl(infer_t *I, module_info_t *parent, sym_t name) {
     module_info_t *c = child_module(parent, name);
     if (c) return c;
+    /* A nested module's own name is qualified (a.b); its binding in the parent is short. */
+    binding_t *old = sema_lookup_in_module(parent, name);
+    if (old && old->kind == B_MODULE && old->mod->parent == parent) return old->mod;
     sym_t full = qualify(I, parent, name);
     c = new_module(I, full, parent);
     c->is_prelude = parent->is_prelude;
@@ -876,6 +879,21 @@ static void process_uses(infer_t *I, module_info_t *m, item_t **items, int n) {
             span_t at = single ? it->span : it->uses[k].span;
             binding_t *bb = sema_lookup_in_module(src, name);
             type_decl_t *td = find_type_in(src, name);
+            type_decl_t *ctd = NULL;
+            for (int q = 0; !bb && !td && !ctd && q < src->types.len; q++) {
+                /* Constructors are not resolved yet: look in the declarations. */
+                item_t *ti = src->types.items[q]->item;
+                for (int r = 0; ti && ti->body == TB_VARIANT && r < ti->nctors; r++)
+                    if (ti->ctors[r].name == name) ctd = src->types.items[q];
+            }
+            if (ctd) {
+                /* A constructor by name: it comes with its type. */
+                if (!ctd->pub && !src->is_prelude)
+                    diag_error(I->d, at, "'%s' is private in module %s", name, path);
+                else
+                    vec_push(&m->types, ctd);
+                continue;
+            }
             if (!bb && !td) {
                 /* Traits are program-wide: importing one by name only checks it exists. */
                 if (find_trait(I, name, I->p->traits.len)) continue;
@@ -1395,8 +1413,15 @@ bool sema_check(program_t *p) {
         source_t *src = diag_file(p->diag, m->file);
         bool is_prelude = src && strncmp(src->path, "<prelude>", 9) == 0;
         module_info_t *target = is_prelude ? p->prelude : p->root;
-        if (!is_prelude && src && src->module && *src->module)
-            target = module_for_decl(I, p->root, sym_cstr(p->syms, src->module));
+        if (!is_prelude && src && src->module && *src->module) {
+            /* geometry/shapes.nos is module shapes inside module geometry. */
+            for (const char *s = src->module; *s;) {
+                const char *e = strchr(s, '.');
+                size_t n = e ? (size_t)(e - s) : strlen(s);
+                target = module_for_decl(I, target, sym_intern(p->syms, s, n));
+                s = e ? e + 1 : s + n;
+            }
+        }
         I->mod = target;
         collect_items(I, target, m->items, m->nitems);
     }
@@ -1405,8 +1430,15 @@ bool sema_check(program_t *p) {
         source_t *src = diag_file(p->diag, m->file);
         bool is_prelude = src && strncmp(src->path, "<prelude>", 9) == 0;
         module_info_t *target = is_prelude ? p->prelude : p->root;
-        if (!is_prelude && src && src->module && *src->module)
-            target = module_for_decl(I, p->root, sym_cstr(p->syms, src->module));
+        if (!is_prelude && src && src->module && *src->module) {
+            /* geometry/shapes.nos is module shapes inside module geometry. */
+            for (const char *s = src->module; *s;) {
+                const char *e = strchr(s, '.');
+                size_t n = e ? (size_t)(e - s) : strlen(s);
+                target = module_for_decl(I, target, sym_intern(p->syms, s, n));
+                s = e ? e + 1 : s + n;
+            }
+        }
         process_uses(I, target, m->items, m->nitems);
     }
 
