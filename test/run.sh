@@ -2,7 +2,8 @@
 # test/run.sh - runs every test suite of the project against build/:
 #   1. the registered CTest tests (runtime C tests, parser goldens, fuzzing, ...)
 #   2. the language tests (test/lang, `# expect:` format), one count per program
-#   3. the I/O tests (test/io) with PostgreSQL and a local HTTP server started
+#   3. the examples of docs/language.md (tools/check-docs.py)
+#   4. the I/O tests (test/io) with PostgreSQL and a local HTTP server started
 #      by test/io/services.sh, if present
 # Prints each failure, then a last line "N passed, N failed"; exit 1 on failure.
 set -uo pipefail
@@ -41,7 +42,20 @@ run_lang() {  # $1 = directory
 # 2. language tests
 [ -f test/lang/run.py ] && run_lang test/lang
 
-# 3. I/O tests with services
+# 3. every complete example of docs/language.md, built and run
+if [ -f tools/check-docs.py ]; then
+  out=$(python3 tools/check-docs.py --nostos "$BUILD/nostos" 2>&1)
+  echo "$out" | grep -E "^FAIL" || true
+  last=$(echo "$out" | tail -1)
+  if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
+    echo "docs/language.md: $last"
+  else
+    echo "docs/language.md: checker failed: $last"; fail=$((fail + 1))
+  fi
+fi
+
+# 4. I/O tests with services
 if [ -d test/io ] && [ -x test/io/services.sh ]; then
   if test/io/services.sh start; then
     run_lang test/io
