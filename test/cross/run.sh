@@ -76,10 +76,17 @@ while IFS= read -r f; do
 done < <(for p in "${paths[@]}"; do
            # A directory holding main.nos is a project: one test, built as a whole.
            if [ -d "$p" ]; then
+             # The outermost directory below $p holding main.nos is the project (its
+             # files may sit in subdirectories: geo/plane/figures.nos).
              find "$p" -name '*.nos' | sort | while IFS= read -r g; do
+               proj=""
                d=$(dirname "$g")
-               if [ -f "$d/main.nos" ] && [ "$d" != "$p" ]; then
-                 [ "$(basename "$g")" = main.nos ] && echo "$d"
+               while [ "$d" != "$p" ] && [ "$d" != . ] && [ "$d" != / ]; do
+                 [ -f "$d/main.nos" ] && proj=$d
+                 d=$(dirname "$d")
+               done
+               if [ -n "$proj" ]; then
+                 [ "$g" = "$proj/main.nos" ] && echo "$proj"
                else
                  echo "$g"
                fi
