@@ -760,6 +760,21 @@ static module_info_t *module_for_decl(infer_t *I, module_info_t *parent, sym_t n
     return c;
 }
 
+/* The module a file's items belong to: geometry/shapes.nos is module shapes inside geometry. */
+static module_info_t *file_module(infer_t *I, module_ast_t *m) {
+    program_t *p = I->p;
+    source_t *src = diag_file(p->diag, m->file);
+    if (src && strncmp(src->path, "<prelude>", 9) == 0) return p->prelude;
+    module_info_t *target = p->root;
+    for (const char *s = src && src->module ? src->module : ""; *s;) {
+        const char *e = strchr(s, '.');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        target = module_for_decl(I, target, sym_intern(p->syms, s, n));
+        s = e ? e + 1 : s + n;
+    }
+    return target;
+}
+
 static void collect_items(infer_t *I, module_info_t *m, item_t **items, int n) {
     for (int i = 0; i < n; i++) {
         item_t *it = items[i];
@@ -1410,35 +1425,13 @@ bool sema_check(program_t *p) {
     /* 1. collect */
     for (int i = 0; i < p->asts.len; i++) {
         module_ast_t *m = p->asts.items[i];
-        source_t *src = diag_file(p->diag, m->file);
-        bool is_prelude = src && strncmp(src->path, "<prelude>", 9) == 0;
-        module_info_t *target = is_prelude ? p->prelude : p->root;
-        if (!is_prelude && src && src->module && *src->module) {
-            /* geometry/shapes.nos is module shapes inside module geometry. */
-            for (const char *s = src->module; *s;) {
-                const char *e = strchr(s, '.');
-                size_t n = e ? (size_t)(e - s) : strlen(s);
-                target = module_for_decl(I, target, sym_intern(p->syms, s, n));
-                s = e ? e + 1 : s + n;
-            }
-        }
+        module_info_t *target = file_module(I, m);
         I->mod = target;
         collect_items(I, target, m->items, m->nitems);
     }
     for (int i = 0; i < p->asts.len; i++) {
         module_ast_t *m = p->asts.items[i];
-        source_t *src = diag_file(p->diag, m->file);
-        bool is_prelude = src && strncmp(src->path, "<prelude>", 9) == 0;
-        module_info_t *target = is_prelude ? p->prelude : p->root;
-        if (!is_prelude && src && src->module && *src->module) {
-            /* geometry/shapes.nos is module shapes inside module geometry. */
-            for (const char *s = src->module; *s;) {
-                const char *e = strchr(s, '.');
-                size_t n = e ? (size_t)(e - s) : strlen(s);
-                target = module_for_decl(I, target, sym_intern(p->syms, s, n));
-                s = e ? e + 1 : s + n;
-            }
-        }
+        module_info_t *target = file_module(I, m);
         process_uses(I, target, m->items, m->nitems);
     }
 
