@@ -25,35 +25,29 @@ elif ! echo "$ctest_out" | grep -q "No tests were found"; then
   echo "test/run.sh: ctest did not run"; fail=$((fail + 1))
 fi
 
-run_lang() {  # $1 = directory
-  local out
-  out=$(python3 test/lang/run.py --nostos "$BUILD/nostos" -j "$JOBS" "$1" 2>&1)
+run_counted() {  # $1 = label, the rest = a runner whose last line is "N passed, N failed"
+  local label=$1 out last
+  shift
+  out=$("$@" 2>&1)
   echo "$out" | grep -E "^FAIL" || true
-  local last
   last=$(echo "$out" | tail -1)
   if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
     pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
-    echo "$1: $last"
+    echo "$label: $last"
   else
-    echo "$1: runner failed: $last"; fail=$((fail + 1))
+    echo "$label: runner failed: $last"; fail=$((fail + 1))
   fi
+}
+
+run_lang() {  # $1 = directory
+  run_counted "$1" python3 test/lang/run.py --nostos "$BUILD/nostos" -j "$JOBS" "$1"
 }
 
 # 2. language tests
 [ -f test/lang/run.py ] && run_lang test/lang
 
 # 3. every complete example of docs/language.md, built and run
-if [ -f tools/check-docs.py ]; then
-  out=$(python3 tools/check-docs.py --nostos "$BUILD/nostos" 2>&1)
-  echo "$out" | grep -E "^FAIL" || true
-  last=$(echo "$out" | tail -1)
-  if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-    pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
-    echo "docs/language.md: $last"
-  else
-    echo "docs/language.md: checker failed: $last"; fail=$((fail + 1))
-  fi
-fi
+[ -f tools/check-docs.py ] && run_counted docs/language.md python3 tools/check-docs.py --nostos "$BUILD/nostos"
 
 # 4. I/O tests with services
 if [ -d test/io ] && [ -x test/io/services.sh ]; then
