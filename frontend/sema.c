@@ -665,8 +665,8 @@ static bool user_trait(ty_ctx_t *c, tycon_t *tc, uint32_t trait) {
  * checked further up (recursive types) counts as fine.
  */
 static bool user_fields(ty_ctx_t *c, ty_t *t, uint32_t traits, const char **failed, bool commit) {
-    static type_decl_t *busy[32];
-    static int nbusy;
+    static _Thread_local type_decl_t *busy[32];
+    static _Thread_local int nbusy;
     type_decl_t *td = t->con->decl;
     if (!td || td->alias) return true;
     for (int i = 0; i < nbusy; i++)
