@@ -569,16 +569,7 @@ static void *init_sys(void *unused)
 static void init_once(void)
 {
     static _Atomic int state;
-    if (atomic_load_explicit(&state, memory_order_acquire) == 2)
-        return;
-    int expect = 0;
-    if (atomic_compare_exchange_strong(&state, &expect, 1)) {
-        nos__on_system_stack(init_sys, NULL);
-        atomic_store_explicit(&state, 2, memory_order_release);
-        return;
-    }
-    while (atomic_load_explicit(&state, memory_order_acquire) != 2)
-        sched_yield();
+    nos_io_once(&state, init_sys);
 }
 
 /* Hand op to a loop (round-robin). Process side. */

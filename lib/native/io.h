@@ -83,6 +83,8 @@ _Noreturn void nos_io_throw(nos_io_op_t *op);
 void nos_io_hold(nos_io_op_t *op);
 /* Reactor side: the op is complete (results filled in): unlink, publish, wake its process. */
 void nos_io_finish(nos_io_op_t *op);
+/* Runs fn on the system stack once per *state (initially 0); concurrent callers wait for it. */
+void nos_io_once(_Atomic int *state, void *(*fn)(void *));
 /* As nos_io_finish, but a woken process joins b, which the caller makes runnable soon
  * with nos__ready_batch (rt/sched_internal.h). Reactor side. */
 void nos_io_finish_into(nos_io_op_t *op, nos__wake_batch_t *b);

@@ -284,15 +284,22 @@ static void *init_sys(void *unused)
 static void io_init_once(void)
 {
     static _Atomic int state;
-    if (atomic_load_explicit(&state, memory_order_acquire) == 2)
+    nos_io_once(&state, init_sys);
+}
+
+/* Runs fn(NULL) on the system stack the first time any process gets here; a process that
+ * comes while another runs it waits for it to finish. state: 0 not run, 1 running, 2 done. */
+void nos_io_once(_Atomic int *state, void *(*fn)(void *))
+{
+    if (atomic_load_explicit(state, memory_order_acquire) == 2)
         return;
     int expect = 0;
-    if (atomic_compare_exchange_strong(&state, &expect, 1)) {
-        nos__on_system_stack(init_sys, NULL);
-        atomic_store_explicit(&state, 2, memory_order_release);
+    if (atomic_compare_exchange_strong(state, &expect, 1)) {
+        nos__on_system_stack(fn, NULL);
+        atomic_store_explicit(state, 2, memory_order_release);
         return;
     }
-    while (atomic_load_explicit(&state, memory_order_acquire) != 2)
+    while (atomic_load_explicit(state, memory_order_acquire) != 2)
         sched_yield();
 }
 
